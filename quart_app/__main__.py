@@ -1,0 +1,50 @@
+"""``python -m quart_app [--host 127.0.0.1] [--port 8080]``: serve the app with Hypercorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+
+from .app import create_app
+from .config import Config, ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quart_app", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    args = parser.parse_args(argv)
+    try:
+        config = Config.from_env()
+    except (ConfigError, ValueError) as error:
+        print(f"quart_app: configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("hypercorn.error").propagate = False  # it has a handler of its own
+
+    hypercorn = HypercornConfig()
+    hypercorn.bind = [f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"]
+    hypercorn.accesslog = None
+    hypercorn.graceful_timeout = 5
+    asyncio.run(_serve(create_app(config), hypercorn))
+    return 0
+
+
+async def _serve(app: object, hypercorn: HypercornConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(app, hypercorn, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

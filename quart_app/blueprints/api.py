@@ -1,0 +1,177 @@
+"""REST: start operations, follow and cancel jobs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+from quart import Blueprint, request
+from quart_schema import document_headers, document_querystring, document_request, document_response, tag
+
+from ..errors import InvalidRequest, NotFound
+from ..service import ExecuteBody, current_service
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+class Column(BaseModel):
+    name: str
+    type: str
+
+
+class ExecuteResult(BaseModel):
+    requestId: str  # noqa: N815
+    sql: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    rowCount: int  # noqa: N815
+    truncated: bool
+    durationMs: int  # noqa: N815
+
+
+class Accepted(BaseModel):
+    requestId: str  # noqa: N815
+    status: str = "running"
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    sqlstate: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+    requestId: str | None = None  # noqa: N815
+
+
+class JobBody(BaseModel):
+    requestId: str  # noqa: N815
+    topic: str
+    status: str = Field(description="running, success, error or cancelled")
+    createdAt: str  # noqa: N815
+    finishedAt: str | None  # noqa: N815
+    durationMs: int  # noqa: N815
+    question: str | None = None
+    sql: str | None = None
+    rowCount: int | None = None  # noqa: N815
+    error: ErrorDetail | None = None
+
+
+class JobList(BaseModel):
+    jobs: list[JobBody]
+
+
+class EventList(BaseModel):
+    events: list[dict[str, Any]]
+
+
+class JobQuery(BaseModel):
+    topic: str | None = None
+    status: str | None = None
+    limit: int = 50
+
+
+class PreferHeader(BaseModel):
+    prefer: str | None = Field(default=None, description="`respond-async` answers 202 at once")
+
+
+_ERRORS = {status: ErrorBody for status in (400, 404, 409, 422, 503, 504)}
+
+
+@blueprint.post("/query-execution/execute")
+@tag(["query-execution"])
+@document_request(ExecuteBody)
+@document_headers(PreferHeader)
+@document_response(ExecuteResult, 200)
+@document_response(Accepted, 202)
+@document_response(ErrorBody, 400)
+@document_response(ErrorBody, 409)
+@document_response(ErrorBody, 422)
+@document_response(ErrorBody, 503)
+@document_response(ErrorBody, 504)
+async def execute() -> Any:
+    """Run one read-only SQL statement; events follow on both transports."""
+    body = await json_body()
+    job = current_service().start("query-execution/execute", body)
+    if _prefers_async():
+        return {"requestId": job.request_id, "status": "running"}, 202, {
+            "Location": f"/api/jobs/{job.request_id}"
+        }
+    return await job.outcome()
+
+
+@blueprint.get("/jobs")
+@tag(["jobs"])
+@document_querystring(JobQuery)
+@document_response(JobList, 200)
+async def list_jobs() -> Any:
+    """Recent jobs, newest first."""
+    limit_text = request.args.get("limit", "50")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+        raise InvalidRequest("limit must be an integer from 1 to 1000")
+    jobs = current_service().jobs.list(
+        topic=request.args.get("topic") or None,
+        status=request.args.get("status") or None,
+        limit=int(limit_text),
+    )
+    return {"jobs": [job.to_dict() for job in jobs]}
+
+
+@blueprint.get("/jobs/<request_id>")
+@tag(["jobs"])
+@document_response(JobBody, 200)
+@document_response(ErrorBody, 404)
+async def get_job(request_id: str) -> Any:
+    """One job's status."""
+    return current_service().jobs.get(request_id).to_dict()
+
+
+@blueprint.get("/jobs/<request_id>/events")
+@tag(["jobs"])
+@document_response(EventList, 200)
+@document_response(ErrorBody, 404)
+async def job_events(request_id: str) -> Any:
+    """The request's kept events, in order, as they were streamed."""
+    service = current_service()
+    events = await service.bus.history.request_events(request_id)
+    if not events:
+        service.jobs.get(request_id)  # 404 when the job is unknown too
+    return {"events": [event.to_dict() for event in events]}
+
+
+@blueprint.get("/jobs/<request_id>/result")
+@tag(["jobs"])
+@document_response(ExecuteResult, 200)
+@document_response(ErrorBody, 404)
+async def job_result(request_id: str) -> Any:
+    """What execute returned, kept with the job."""
+    job = current_service().jobs.get(request_id)
+    if job.result is None:
+        raise NotFound(f"job {request_id!r} has no result ({job.status})", request_id=request_id)
+    return job.result
+
+
+@blueprint.post("/jobs/<request_id>/cancel")
+@tag(["jobs"])
+@document_response(Accepted, 202)
+@document_response(ErrorBody, 404)
+@document_response(ErrorBody, 409)
+async def cancel_job(request_id: str) -> Any:
+    """Cancel a running job: the database query is stopped and a ``cancelled`` event follows."""
+    job = current_service().jobs.cancel(request_id)
+    return {"requestId": job.request_id, "status": "cancelling"}, 202
+
+
+async def json_body() -> Any:
+    data = await request.get_data()
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidRequest(f"the body is not valid JSON: {error}") from None
+
+
+def _prefers_async() -> bool:
+    prefer = request.headers.get("Prefer", "")
+    return any(part.strip().lower() == "respond-async" for part in prefer.split(","))

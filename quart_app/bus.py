@@ -1,0 +1,357 @@
+"""Publish / subscribe for status events, with a bounded history for replay.
+
+Services publish through :class:`RequestEvents`, which numbers a request's
+events and keeps its progress monotonic. The bus gives each event its
+service-wide ``eventId``, hands it to the history backend, and fans it out to
+the subscriptions whose destination matches. Transports only ever see
+:class:`Subscription` objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .events import TERMINAL_STAGES, TOPICS, Status, StatusEvent, Topic, utc_timestamp
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
+
+
+def valid_request_id(value: str) -> bool:
+    return 1 <= len(value) <= 64 and REQUEST_ID_CHARS.issuperset(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """``/topic/nl-to-sql``, ``/topic/query-execution`` or ``/topic/requests/{requestId}``."""
+
+    topic: Topic | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def parse(cls, path: str) -> Destination | None:
+        """The destination a path names, or None when it names none."""
+        name = path.removeprefix("/topic/")
+        if name == path:
+            return None
+        if name in TOPICS:
+            return cls(topic=name)  # type: ignore[arg-type]
+        request_id = name.removeprefix("requests/")
+        if request_id != name and valid_request_id(request_id):
+            return cls(request_id=request_id)
+        return None
+
+    def matches(self, event: StatusEvent) -> bool:
+        if self.topic is not None:
+            return event.topic == self.topic
+        return event.request_id == self.request_id
+
+    def __str__(self) -> str:
+        return f"/topic/{self.topic}" if self.topic else f"/topic/requests/{self.request_id}"
+
+
+class HistoryBackend(Protocol):
+    """Where published events are kept for replay and for ``/api/jobs/{id}/events``."""
+
+    async def append(self, event: StatusEvent) -> None: ...
+
+    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
+        """Kept events for ``destination`` with eventId > ``after_id``, oldest first."""
+        ...
+
+    async def request_events(self, request_id: str) -> list[StatusEvent]: ...
+
+
+class MemoryHistory:
+    """The newest ``size`` events, in memory; a request's events are kept or dropped in order."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._events: deque[StatusEvent] = deque()
+        self._by_request: dict[str, deque[StatusEvent]] = {}
+
+    async def append(self, event: StatusEvent) -> None:
+        self._events.append(event)
+        self._by_request.setdefault(event.request_id, deque()).append(event)
+        while len(self._events) > self.size:
+            oldest = self._events.popleft()
+            of_request = self._by_request[oldest.request_id]
+            of_request.popleft()  # events leave in publish order, so it is this one
+            if not of_request:
+                del self._by_request[oldest.request_id]
+
+    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
+        if destination.request_id is not None:
+            source: deque[StatusEvent] = self._by_request.get(destination.request_id, deque())
+        else:
+            source = self._events
+        found = []
+        for event in reversed(source):
+            if event.event_id <= after_id:
+                break
+            if destination.matches(event):
+                found.append(event)
+        found.reverse()
+        return found
+
+    async def request_events(self, request_id: str) -> list[StatusEvent]:
+        return list(self._by_request.get(request_id, ()))
+
+
+class SlowConsumer(Exception):
+    """The subscriber fell more than its queue size behind and was cut off."""
+
+
+class Subscription:
+    """One subscriber's bounded queue of events.
+
+    Replayed events do not count against the bound; live ones do. A subscriber
+    that lets more than ``max_pending`` live events pile up is cut off:
+    ``overflowed`` becomes true, the bus drops it, and ``on_overflow`` runs
+    (synchronously, inside ``publish``: it must not block).
+    """
+
+    def __init__(
+        self,
+        destination: Destination,
+        *,
+        max_pending: int,
+        wakeup: asyncio.Event | None = None,
+        on_overflow: Callable[[Subscription], None] | None = None,
+    ) -> None:
+        self.destination = destination
+        self.max_pending = max_pending
+        self.wakeup = wakeup or asyncio.Event()
+        self.on_overflow = on_overflow
+        self.overflowed = False
+        self.last_event_id = 0
+        self._pending: deque[StatusEvent] = deque()
+        self._replayed = 0
+        self._buffering: list[StatusEvent] | None = None
+        self._bus: EventBus | None = None
+
+    def deliver(self, event: StatusEvent) -> None:
+        if self.overflowed or event.event_id <= self.last_event_id:
+            return
+        if self._buffering is not None:
+            self._buffering.append(event)
+            return
+        self.last_event_id = event.event_id
+        self._pending.append(event)
+        if len(self._pending) - self._replayed > self.max_pending:
+            self._overflow()
+        self.wakeup.set()
+
+    def pop(self) -> StatusEvent | None:
+        if not self._pending:
+            return None
+        if self._replayed:
+            self._replayed -= 1
+        return self._pending.popleft()
+
+    async def get(self, timeout: float | None = None) -> StatusEvent | None:
+        """The next event; None when ``timeout`` seconds pass without one."""
+        while True:
+            if self.overflowed:
+                raise SlowConsumer(f"subscriber to {self.destination} fell {self.max_pending} events behind")
+            event = self.pop()
+            if event is not None:
+                return event
+            self.wakeup.clear()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self.wakeup.wait()
+            except TimeoutError:
+                return None
+
+    def _start_replay(self, after_id: int) -> None:
+        self.last_event_id = after_id
+        self._buffering = []
+
+    def _finish_replay(self, history: list[StatusEvent]) -> None:
+        buffered, self._buffering = self._buffering or [], None
+        for event in history:
+            if event.event_id > self.last_event_id:
+                self.last_event_id = event.event_id
+                self._pending.append(event)
+                self._replayed += 1
+        for event in buffered:
+            self.deliver(event)
+        if self._pending:
+            self.wakeup.set()
+
+    def _overflow(self) -> None:
+        self.overflowed = True
+        self._pending.clear()
+        self._replayed = 0
+        if self._bus is not None:
+            self._bus._remove(self)
+        self.wakeup.set()
+        if self.on_overflow is not None:
+            self.on_overflow(self)
+
+
+class EventBus:
+    """Numbers, keeps and fans out status events."""
+
+    def __init__(self, history: HistoryBackend, *, queue_size: int) -> None:
+        self.history = history
+        self.queue_size = queue_size
+        self._ids = itertools.count(1)
+        self._by_topic: dict[str, set[Subscription]] = {topic: set() for topic in TOPICS}
+        self._by_request: dict[str, set[Subscription]] = {}
+
+    async def publish(
+        self,
+        *,
+        request_id: str,
+        topic: Topic,
+        status: Status,
+        stage: str,
+        message: str,
+        progress: int | None,
+        sequence: int,
+        metadata: Mapping[str, Any],
+        final: bool = False,
+    ) -> StatusEvent:
+        event = StatusEvent(
+            event_id=next(self._ids),
+            request_id=request_id,
+            topic=topic,
+            status=status,
+            stage=stage,
+            message=message,
+            progress=progress,
+            sequence=sequence,
+            timestamp=utc_timestamp(),
+            metadata=metadata,
+            final=final,
+        )
+        # The in-memory history never suspends here, so fan-out happens in eventId order.
+        await self.history.append(event)
+        for subscription in tuple(self._by_topic[topic]):
+            subscription.deliver(event)
+        for subscription in tuple(self._by_request.get(request_id, ())):
+            subscription.deliver(event)
+        return event
+
+    @asynccontextmanager
+    async def subscribe(
+        self,
+        destination: Destination,
+        *,
+        after_id: int | None = None,
+        wakeup: asyncio.Event | None = None,
+        on_overflow: Callable[[Subscription], None] | None = None,
+    ) -> AsyncIterator[Subscription]:
+        """Live events for ``destination``; with ``after_id``, kept ones after it first.
+
+        The subscription is registered before history is read and buffers live
+        events meanwhile, so the replayed part and the live part meet with no gap
+        and no duplicate even when reading history suspends.
+        """
+        subscription = Subscription(
+            destination, max_pending=self.queue_size, wakeup=wakeup, on_overflow=on_overflow
+        )
+        if after_id is not None:
+            subscription._start_replay(after_id)
+        self._add(subscription)
+        try:
+            if after_id is not None:
+                subscription._finish_replay(await self.history.events_after(destination, after_id))
+            yield subscription
+        finally:
+            self._remove(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(map(len, self._by_topic.values())) + sum(map(len, self._by_request.values()))
+
+    def _add(self, subscription: Subscription) -> None:
+        subscription._bus = self
+        destination = subscription.destination
+        if destination.topic is not None:
+            self._by_topic[destination.topic].add(subscription)
+        else:
+            assert destination.request_id is not None
+            self._by_request.setdefault(destination.request_id, set()).add(subscription)
+
+    def _remove(self, subscription: Subscription) -> None:
+        subscription._bus = None
+        destination = subscription.destination
+        if destination.topic is not None:
+            self._by_topic[destination.topic].discard(subscription)
+        elif (subscribers := self._by_request.get(destination.request_id or "")) is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._by_request[destination.request_id or ""]
+
+
+class RequestEvents:
+    """Publishes one request's events: consecutive ``sequence``, progress that never drops.
+
+    One terminal event per topic; ``final=True`` on the one that ends the whole request.
+    """
+
+    def __init__(self, bus: EventBus, request_id: str) -> None:
+        self.bus = bus
+        self.request_id = request_id
+        self._sequence = 0
+        self._progress: dict[str, int] = {}
+        self._finished: set[str] = set()
+
+    async def progress(
+        self, topic: Topic, stage: str, message: str, progress: int | None = None, **metadata: Any
+    ) -> StatusEvent:
+        return await self._publish(topic, "progress", stage, message, progress, metadata, final=False)
+
+    async def finish(
+        self, topic: Topic, status: Status, message: str, *, final: bool = True, **metadata: Any
+    ) -> StatusEvent:
+        if status == "progress":
+            raise ValueError("finish() publishes a terminal event")
+        progress = 100 if status == "success" else None
+        return await self._publish(topic, status, TERMINAL_STAGES[status], message, progress, metadata, final)
+
+    def finished(self, topic: Topic) -> bool:
+        return topic in self._finished
+
+    async def _publish(
+        self,
+        topic: Topic,
+        status: Status,
+        stage: str,
+        message: str,
+        progress: int | None,
+        metadata: Mapping[str, Any],
+        final: bool,
+    ) -> StatusEvent:
+        if topic in self._finished:
+            raise RuntimeError(f"{topic} already ended for request {self.request_id}")
+        if progress is not None:
+            progress = max(progress, self._progress.get(topic, 0))
+            self._progress[topic] = progress
+        elif status != "progress":
+            progress = self._progress.get(topic)
+        if status != "progress":
+            self._finished.add(topic)
+        self._sequence += 1
+        return await self.bus.publish(
+            request_id=self.request_id,
+            topic=topic,
+            status=status,
+            stage=stage,
+            message=message,
+            progress=progress,
+            sequence=self._sequence,
+            metadata=metadata,
+            final=final,
+        )

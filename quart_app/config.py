@@ -1,0 +1,122 @@
+"""Settings, read once from the environment and validated; nothing else reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(f"{name}={value!r} is not valid: expected {expected}")
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "quart_app"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every setting of the service; ``Config.from_env()`` documents the variable names.
+
+    Fields named in ``_ENV_NAMES`` come from the variable given there; every other
+    field ``x`` comes from ``QUART_APP_X``.
+    """
+
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=_default_data_dir)
+    log_level: str = "INFO"
+    # Bus and transports
+    history_size: int = 10_000
+    subscriber_queue_size: int = 1_000
+    sse_ping_seconds: float = 15.0
+    sse_retry_ms: int = 3_000
+    stomp_heartbeat_ms: int = 10_000
+    stomp_max_frame_bytes: int = 1_048_576
+    stomp_max_headers: int = 64
+    stomp_frame_timeout_seconds: float = 10.0
+    # Query execution
+    default_max_rows: int = 1_000
+    max_rows_limit: int = 1_000_000
+    default_timeout_ms: int = 30_000
+    max_timeout_ms: int = 600_000
+    fetch_batch_rows: int = 1_000
+    progress_interval_ms: int = 100
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    jobs_kept: int = 10_000
+
+    _ENV_NAMES = {"database_url": "DATABASE_URL"}
+
+    def __post_init__(self) -> None:
+        for name in (
+            "history_size",
+            "subscriber_queue_size",
+            "sse_retry_ms",
+            "stomp_max_frame_bytes",
+            "stomp_max_headers",
+            "default_max_rows",
+            "max_rows_limit",
+            "default_timeout_ms",
+            "max_timeout_ms",
+            "fetch_batch_rows",
+            "pool_max_size",
+            "jobs_kept",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{env_name(name)} must be at least 1")
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("QUART_APP_POOL_MIN_SIZE must not exceed QUART_APP_POOL_MAX_SIZE")
+        if self.default_max_rows > self.max_rows_limit:
+            raise ValueError("QUART_APP_DEFAULT_MAX_ROWS must not exceed QUART_APP_MAX_ROWS_LIMIT")
+        if self.default_timeout_ms > self.max_timeout_ms:
+            raise ValueError("QUART_APP_DEFAULT_TIMEOUT_MS must not exceed QUART_APP_MAX_TIMEOUT_MS")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            name = env_name(item.name)
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                continue
+            values[item.name] = _convert(name, raw, item.type)
+        return cls(**values)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the service runs its own PostgreSQL through pgserver."""
+        return self.database_url is None
+
+
+def env_name(field_name: str) -> str:
+    return Config._ENV_NAMES.get(field_name, f"QUART_APP_{field_name.upper()}")
+
+
+def _convert(name: str, raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
+    if kind.startswith("int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(name, raw, "an integer") from None
+    if kind.startswith("float"):
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(name, raw, "a number") from None
+        if value < 0:
+            raise ConfigError(name, raw, "a number >= 0")
+        return value
+    if kind == "Path":
+        return Path(raw).expanduser()
+    if name.endswith("LOG_LEVEL"):
+        level = raw.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError(name, raw, "DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+    return raw

@@ -1,0 +1,118 @@
+"""One error family for everything a request can fail with, and its JSON form.
+
+Each ``code`` is one of the contract's error codes and maps to one HTTP status;
+services raise these, REST turns them into ``{"error": {...}}`` bodies and the
+event stream into ``metadata.error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class APIError(Exception):
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal"
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+
+    def to_error(self) -> dict[str, Any]:
+        """The ``{"code", "message"}`` object used in bodies and event metadata."""
+        return {"code": self.code, "message": self.message}
+
+    def to_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.to_error()}
+        if self.request_id is not None:
+            body["requestId"] = self.request_id
+        return body
+
+
+class InvalidRequest(APIError):
+    status = 400
+    code = "invalid_request"
+
+
+class NotFound(APIError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(APIError):
+    status = 409
+    code = "conflict"
+
+
+class RequestIdInUse(Conflict):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"requestId {request_id!r} has already been used", request_id=request_id)
+
+
+class Cancelled(APIError):
+    status = 409
+    code = "cancelled"
+
+
+class UnsafeSQL(APIError):
+    status = 422
+    code = "unsafe_sql"
+
+
+class SQLError(APIError):
+    status = 422
+    code = "sql_error"
+
+    def __init__(self, message: str, *, sqlstate: str | None, request_id: str | None = None) -> None:
+        super().__init__(message, request_id=request_id)
+        self.sqlstate = sqlstate
+
+    def to_error(self) -> dict[str, Any]:
+        error = super().to_error()
+        if self.sqlstate:
+            error["sqlstate"] = self.sqlstate
+        return error
+
+
+class ConversionFailed(APIError):
+    status = 422
+    code = "conversion_failed"
+
+
+class DatabaseUnavailable(APIError):
+    status = 503
+    code = "database_unavailable"
+
+
+class LLMUnavailable(APIError):
+    status = 503
+    code = "llm_unavailable"
+
+
+class QueryTimeout(APIError):
+    status = 504
+    code = "timeout"
+
+
+class InternalError(APIError):
+    status = 500
+    code = "internal"
+
+
+ERRORS_BY_CODE: dict[str, type[APIError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidRequest,
+        NotFound,
+        Conflict,
+        Cancelled,
+        UnsafeSQL,
+        SQLError,
+        ConversionFailed,
+        DatabaseUnavailable,
+        LLMUnavailable,
+        QueryTimeout,
+        InternalError,
+    )
+}

@@ -1,0 +1,94 @@
+"""The status event: one JSON object, the same bytes on every transport."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+Topic = Literal["nl-to-sql", "query-execution"]
+Status = Literal["progress", "success", "error", "cancelled"]
+
+TOPICS: Final = ("nl-to-sql", "query-execution")
+STATUSES: Final = ("progress", "success", "error", "cancelled")
+TERMINAL_STAGES: Final = {"success": "completed", "error": "failed", "cancelled": "cancelled"}
+STAGES: Final[Mapping[str, tuple[str, ...]]] = {
+    "nl-to-sql": (
+        "received",
+        "introspecting-schema",
+        "building-prompt",
+        "generating",
+        "validating",
+        "correcting",
+    ),
+    "query-execution": ("received", "validating", "planning", "executing", "fetching"),
+}
+
+
+def utc_timestamp(moment: datetime | None = None) -> str:
+    """RFC 3339 UTC with milliseconds, e.g. ``2026-11-25T18:40:00.123Z``."""
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    """One step of a request, as published on the bus.
+
+    ``json`` is the wire form, encoded once and sent unchanged by every transport.
+    ``final`` marks the last event of the whole request (both topics); it is not
+    part of the wire form, and tells request streams when to end.
+    """
+
+    event_id: int
+    request_id: str
+    topic: Topic
+    status: Status
+    stage: str
+    message: str
+    progress: int | None
+    sequence: int
+    timestamp: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    final: bool = False
+    json: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.event_id < 1:
+            raise ValueError(f"eventId must be >= 1, got {self.event_id}")
+        if self.sequence < 1:
+            raise ValueError(f"sequence must be >= 1, got {self.sequence}")
+        if self.topic not in TOPICS:
+            raise ValueError(f"unknown topic {self.topic!r}")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.status == "progress":
+            if self.stage not in STAGES[self.topic]:
+                raise ValueError(f"unknown {self.topic} stage {self.stage!r}")
+        elif self.stage != TERMINAL_STAGES[self.status]:
+            raise ValueError(f"a {self.status} event has stage {TERMINAL_STAGES[self.status]!r}")
+        if self.progress is not None and not 0 <= self.progress <= 100:
+            raise ValueError(f"progress must be within 0..100, got {self.progress}")
+        object.__setattr__(
+            self, "json", json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        )
+
+    @property
+    def terminal(self) -> bool:
+        return self.status != "progress"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "eventId": self.event_id,
+            "requestId": self.request_id,
+            "topic": self.topic,
+            "status": self.status,
+            "stage": self.stage,
+            "message": self.message,
+            "progress": self.progress,
+            "sequence": self.sequence,
+            "timestamp": self.timestamp,
+            "metadata": dict(self.metadata),
+        }

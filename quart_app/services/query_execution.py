@@ -1,0 +1,202 @@
+"""Runs one read-only SQL statement and reports each step as query-execution events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from ..bus import EventBus, RequestEvents
+from ..config import Config
+from ..errors import (
+    APIError,
+    Cancelled,
+    DatabaseUnavailable,
+    InternalError,
+    QueryTimeout,
+    SQLError,
+)
+from ..storage.database import Database
+from ..storage.values import jsonable_row
+from .jobs import Job, JobRegistry
+from .sql_safety import check_sql
+
+log = logging.getLogger(__name__)
+
+TOPIC = "query-execution"
+# Progress points of the stages; fetching moves between FETCH_START and FETCH_END.
+_RECEIVED, _VALIDATING, _PLANNING, _EXECUTING, _FETCH_END = 0, 5, 10, 20, 95
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteRequest:
+    sql: str
+    max_rows: int
+    timeout_ms: int
+
+
+class QueryExecutionService:
+    """Validates, plans, runs and streams one statement per job."""
+
+    def __init__(self, config: Config, database: Database, bus: EventBus, jobs: JobRegistry) -> None:
+        self.config = config
+        self.database = database
+        self.bus = bus
+        self.jobs = jobs
+
+    def submit(self, request: ExecuteRequest, *, request_id: str | None) -> Job:
+        """Create the job and start it; raises ``RequestIdInUse`` for a reused id."""
+        job = self.jobs.create(request_id, "query-execution", sql=request.sql)
+        events = RequestEvents(self.bus, job.request_id)
+        self.jobs.start(job, self.run(job, events, request))
+        return job
+
+    async def run(self, job: Job, events: RequestEvents, request: ExecuteRequest) -> dict[str, Any]:
+        """The job's work: events from ``received`` to the terminal one; returns the result body."""
+        execution = _Execution(self, events, request)
+        try:
+            result = await execution.run()
+        except asyncio.CancelledError:
+            error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
+            await execution.fail(error, status="cancelled")
+            job.finish("cancelled", error=error)
+            raise error from None
+        except APIError as failure:
+            failure.request_id = job.request_id
+            await execution.fail(failure)
+            job.finish("error", error=failure)
+            raise
+        except Exception as unexpected:
+            log.exception("query execution %s failed unexpectedly", job.request_id)
+            error = InternalError("unexpected server error; the server log has details", request_id=job.request_id)
+            await execution.fail(error)
+            job.finish("error", error=error)
+            raise error from unexpected
+        result = {"requestId": job.request_id, **result}
+        job.result = result
+        job.row_count = result["rowCount"]
+        job.finish("success")
+        return result
+
+
+class _Execution:
+    def __init__(self, service: QueryExecutionService, events: RequestEvents, request: ExecuteRequest) -> None:
+        self.config = service.config
+        self.database = service.database
+        self.events = events
+        self.request = request
+        self.stage = "received"
+        self.started = time.monotonic()
+
+    async def run(self) -> dict[str, Any]:
+        await self._stage("received", "Query received", _RECEIVED)
+        await self._stage("validating", "Checking that the SQL is one read-only statement", _VALIDATING)
+        checked = check_sql(self.request.sql)
+        pool = self.database.pool
+        if pool is None:
+            raise DatabaseUnavailable("the database is not connected yet")
+        try:
+            async with asyncio.timeout(self.request.timeout_ms / 1000):
+                async with pool.acquire() as connection:
+                    result = await self._run_in(connection, checked.sql, checked.kind == "query")
+        except TimeoutError:
+            raise QueryTimeout(f"the query did not finish within {self.request.timeout_ms} ms") from None
+        except asyncpg.PostgresError as error:
+            raise _from_postgres(error, self.request.timeout_ms) from None
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as error:
+            raise DatabaseUnavailable(f"cannot reach the database: {_describe(error)}") from None
+        duration_ms = int((time.monotonic() - self.started) * 1000)
+        result["durationMs"] = duration_ms
+        await self.events.finish(
+            TOPIC,
+            "success",
+            f"{_rows(result['rowCount'])} in {duration_ms} ms"
+            + (" (truncated)" if result["truncated"] else ""),
+            rowCount=result["rowCount"],
+            columns=result["columns"],
+            truncated=result["truncated"],
+            durationMs=duration_ms,
+        )
+        return {"sql": checked.sql, **result}
+
+    async def _run_in(self, connection: asyncpg.Connection, sql: str, plannable: bool) -> dict[str, Any]:
+        # READ ONLY is the second guard: whatever slipped past check_sql cannot write.
+        async with connection.transaction(readonly=True):
+            await connection.execute(f"SET LOCAL statement_timeout = {int(self.request.timeout_ms)}")
+            self.stage = "planning"
+            estimated = None
+            if plannable:
+                plan = await connection.fetchval("EXPLAIN (FORMAT JSON) " + sql)
+                estimated = int(plan[0]["Plan"]["Plan Rows"])
+            statement = await connection.prepare(sql)
+            message = f"Planned: about {_rows(estimated)}" if estimated is not None else "Planned"
+            await self._stage("planning", message, _PLANNING, estimatedRows=estimated)
+            columns = [{"name": column.name, "type": column.type.name} for column in statement.get_attributes()]
+            await self._stage("executing", "Executing the query", _EXECUTING)
+            return await self._fetch(statement, columns, estimated)
+
+    async def _fetch(
+        self, statement: asyncpg.prepared_stmt.PreparedStatement, columns: list[dict[str, str]], estimated: int | None
+    ) -> dict[str, Any]:
+        max_rows = self.request.max_rows
+        expected = min(estimated, max_rows) if estimated else None
+        interval = self.config.progress_interval_ms / 1000
+        batch = self.config.fetch_batch_rows
+        rows: list[list[Any]] = []
+        truncated = False
+        last_report = 0.0
+        cursor = await statement.cursor()
+        while True:
+            # One row beyond maxRows tells whether the result was truncated.
+            fetched = await cursor.fetch(min(batch, max_rows + 1 - len(rows)))
+            rows.extend(jsonable_row(row) for row in fetched)
+            if len(rows) > max_rows:
+                del rows[max_rows:]
+                truncated = True
+            done = truncated or len(fetched) == 0 or len(rows) == max_rows
+            now = time.monotonic()
+            if fetched and (now - last_report >= interval or done):
+                last_report = now
+                progress = _EXECUTING
+                if expected:
+                    progress += int((_FETCH_END - _EXECUTING) * min(1.0, len(rows) / expected))
+                await self._stage(
+                    "fetching", f"Fetched {_rows(len(rows))}", progress, rowsFetched=len(rows)
+                )
+            if done:
+                break
+        return {"columns": columns, "rows": rows, "rowCount": len(rows), "truncated": truncated}
+
+    async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
+        self.stage = stage
+        await self.events.progress(TOPIC, stage, message, progress, **metadata)
+
+    async def fail(self, error: APIError, *, status: str = "error") -> None:
+        metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
+        message = "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
+        await self.events.finish(TOPIC, status, message, **metadata)  # type: ignore[arg-type]
+
+
+def _from_postgres(error: asyncpg.PostgresError, timeout_ms: int) -> APIError:
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    message = str(getattr(error, "message", None) or error)
+    if sqlstate == "57014":
+        if "statement timeout" in message:
+            return QueryTimeout(f"the query did not finish within {timeout_ms} ms")
+        return Cancelled(message)
+    if sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03", "53300"}:
+        return DatabaseUnavailable(f"the database is unavailable: {message}")
+    return SQLError(message, sqlstate=sqlstate or None)
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

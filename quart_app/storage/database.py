@@ -1,0 +1,92 @@
+"""The PostgreSQL that SQL runs against: an embedded server (pgserver) or ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from ..config import Config
+from . import demo_data
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """Owns the connection pool, and the embedded server when there is no ``DATABASE_URL``.
+
+    The pool starts empty-tolerant: a database that is down at start-up, or goes
+    away later, makes requests fail with ``database_unavailable`` while the
+    service keeps running, and new connections are made once it is back.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.url: str | None = config.database_url
+        self.pool: asyncpg.Pool | None = None
+        self._server: Any = None
+
+    async def start(self) -> None:
+        if self.config.embedded:
+            self.url = await asyncio.to_thread(self._start_embedded)
+        assert self.url is not None
+        self.pool = asyncpg.create_pool(
+            self.url,
+            min_size=0,
+            max_size=self.config.pool_max_size,
+            init=_init_connection,
+            server_settings={"application_name": "quart_app"},
+        )
+        await self.pool
+        if self.config.embedded:
+            async with self.pool.acquire() as connection:
+                await demo_data.ensure_loaded(connection)
+
+    async def stop(self) -> None:
+        if self.pool is not None:
+            try:
+                await asyncio.wait_for(self.pool.close(), timeout=5)
+            except TimeoutError:
+                log.warning("database connections did not close within 5 s; terminating them")
+                self.pool.terminate()
+            self.pool = None
+        if self._server is not None:
+            await asyncio.to_thread(self._server.cleanup)
+            self._server = None
+            log.info("embedded PostgreSQL stopped")
+
+    def _start_embedded(self) -> str:
+        _ensure_runtime_dir()
+        import pgserver  # imported late: it reads XDG_RUNTIME_DIR when imported
+
+        data_dir = self.config.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        pgdata = data_dir / "pgdata"
+        log.info("starting embedded PostgreSQL in %s", pgdata)
+        self._server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        uri: str = self._server.get_uri()
+        return uri
+
+
+def _ensure_runtime_dir() -> None:
+    # pgserver keeps its lock file under XDG_RUNTIME_DIR and wants that folder private.
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and Path(runtime).is_dir() and stat.S_IMODE(Path(runtime).stat().st_mode) == 0o700:
+        return
+    fallback = Path(f"/tmp/quart_app-runtime-{os.getuid()}")
+    fallback.mkdir(mode=0o700, exist_ok=True)
+    fallback.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(fallback)
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )

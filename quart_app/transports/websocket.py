@@ -1,0 +1,321 @@
+"""STOMP 1.2 sessions over WebSocket at ``/ws``: a thin adapter between frames and the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from quart import Blueprint, websocket
+
+from ..bus import Destination, Subscription
+from ..errors import APIError
+from ..protocol.stomp import (
+    Frame,
+    FrameParser,
+    StompProtocolError,
+    encode_frame,
+    negotiate_heartbeat,
+    negotiate_version,
+    parse_heartbeat,
+)
+from ..service import Service, current_service
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("stomp", __name__)
+
+SUBPROTOCOLS = ("v12.stomp", "v11.stomp", "v10.stomp")
+SERVER_NAME = "quart_app/0.1"
+_session_ids = itertools.count(1)
+
+
+@blueprint.websocket("/ws")
+async def stomp_endpoint() -> None:
+    offered = websocket.requested_subprotocols
+    chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
+    await websocket.accept(subprotocol=chosen)
+    await StompSession(current_service()).run()
+
+
+class CloseSession(Exception):
+    """Ends the session: an ERROR frame (when ``message`` is set), then the close."""
+
+    def __init__(self, message: str | None = None, *, detail: str = "", code: int = 1000, receipt: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.code = code
+        self.receipt = receipt
+
+
+@dataclass(slots=True)
+class _Subscribed:
+    destination: str
+    subscription: Subscription
+    context: contextlib.AbstractAsyncContextManager[Subscription]
+    ack: str
+
+
+class StompSession:
+    def __init__(self, service: Service) -> None:
+        config = service.config
+        self.service = service
+        self.config = config
+        self.session_id = f"session-{next(_session_ids)}"
+        self.parser = FrameParser(
+            max_frame_bytes=config.stomp_max_frame_bytes, max_headers=config.stomp_max_headers
+        )
+        self.version: str | None = None
+        self.outgoing_ms = 0
+        self.incoming_ms = 0
+        self.subscriptions: dict[str, _Subscribed] = {}
+        self.control: deque[bytes] = deque()
+        self.wakeup = asyncio.Event()
+        self.closing: CloseSession | None = None
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {self.session_id}")
+        try:
+            reader = asyncio.create_task(self._read_loop(), name=f"stomp reader {self.session_id}")
+            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if reader in done:
+                if (error := reader.exception()) is not None:
+                    raise error
+                await writer  # the writer sends what is left, then the ERROR or receipt
+            else:
+                # The writer only ends by itself when the socket failed under it.
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+                if (error := writer.exception()) is not None:
+                    log.debug("STOMP session %s ended while writing: %r", self.session_id, error)
+        except CloseSession as close:
+            self.closing = close
+            await self._finish_writer(writer)
+        finally:
+            writer.cancel()
+            for subscribed in self.subscriptions.values():
+                await subscribed.context.__aexit__(None, None, None)
+            self.subscriptions.clear()
+        if self.closing is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(self.closing.code), timeout=5)
+
+    async def _finish_writer(self, writer: asyncio.Task[None]) -> None:
+        self.wakeup.set()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(writer, timeout=5)
+
+    # Reading ---------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self._read_timeout()):
+                    data = await websocket.receive()
+            except TimeoutError:
+                raise self._timeout_error() from None
+            try:
+                frames = self.parser.feed(data.encode() if isinstance(data, str) else data)
+            except StompProtocolError as error:
+                raise CloseSession("malformed frame", detail=str(error), code=1002) from None
+            for frame in frames:
+                await self._handle(frame)
+
+    def _read_timeout(self) -> float | None:
+        limits = []
+        if self.version is None or self.parser.pending:
+            limits.append(self.config.stomp_frame_timeout_seconds)
+        if self.incoming_ms:
+            limits.append(2 * self.incoming_ms / 1000)  # the spec leaves slack to the server
+        return min(limits) if limits else None
+
+    def _timeout_error(self) -> CloseSession:
+        if self.version is None:
+            return CloseSession("no CONNECT frame received in time", code=1008)
+        if self.parser.pending:
+            return CloseSession("incomplete frame: the rest did not arrive in time", code=1008)
+        return CloseSession(f"no heart-beat received within {2 * self.incoming_ms} ms", code=1008)
+
+    async def _handle(self, frame: Frame) -> None:
+        receipt = frame.headers.get("receipt")
+        try:
+            if frame.command in ("CONNECT", "STOMP"):
+                self._connect(frame)
+                return
+            if self.version is None:
+                raise CloseSession("CONNECT expected", detail=f"got {frame.command} before CONNECT")
+            handler = _HANDLERS.get(frame.command)
+            if handler is None:
+                raise CloseSession(f"{frame.command} is not supported", detail="transactions are not supported")
+            receipt_headers = await handler(self, frame)
+        except CloseSession as close:
+            close.receipt = close.receipt or receipt
+            if close.code == 1000 and close.message is not None:
+                close.code = 1002
+            raise
+        if receipt is not None:
+            self._send_control(Frame("RECEIPT", {"receipt-id": receipt, **(receipt_headers or {})}))
+
+    def _connect(self, frame: Frame) -> None:
+        if self.version is not None:
+            raise CloseSession("already connected")
+        version = negotiate_version(frame.headers.get("accept-version"))
+        if version is None:
+            raise CloseSession("unsupported STOMP version", detail="this server speaks STOMP 1.0, 1.1 and 1.2")
+        try:
+            client_heartbeat = parse_heartbeat(frame.headers.get("heart-beat"))
+        except StompProtocolError as error:
+            raise CloseSession("malformed frame", detail=str(error)) from None
+        offer = self.config.stomp_heartbeat_ms
+        self.outgoing_ms, self.incoming_ms = negotiate_heartbeat(client_heartbeat, (offer, offer))
+        self.version = self.parser.version = version
+        self._send_control(
+            Frame(
+                "CONNECTED",
+                {
+                    "version": version,
+                    "heart-beat": f"{offer},{offer}",
+                    "server": SERVER_NAME,
+                    "session": self.session_id,
+                },
+            )
+        )
+
+    async def _subscribe(self, frame: Frame) -> None:
+        subscription_id = _required(frame, "id")
+        path = _required(frame, "destination")
+        if subscription_id in self.subscriptions:
+            raise CloseSession("duplicate subscription id", detail=f"id {subscription_id!r} is already subscribed")
+        destination = Destination.parse(path)
+        if destination is None:
+            raise CloseSession(
+                "unknown destination",
+                detail=f"{path!r}: subscribe to /topic/nl-to-sql, /topic/query-execution "
+                "or /topic/requests/{requestId}",
+            )
+        after_id = None
+        if (last_event_id := frame.headers.get("last-event-id")) is not None:
+            if not last_event_id.isdigit():
+                raise CloseSession("invalid last-event-id", detail=f"{last_event_id!r} is not an eventId")
+            after_id = int(last_event_id)
+        context = self.service.bus.subscribe(
+            destination, after_id=after_id, wakeup=self.wakeup, on_overflow=self._overflowed
+        )
+        subscription = await context.__aenter__()
+        ack = frame.headers.get("ack", "auto")
+        self.subscriptions[subscription_id] = _Subscribed(path, subscription, context, ack)
+
+    async def _unsubscribe(self, frame: Frame) -> None:
+        subscribed = self.subscriptions.pop(_required(frame, "id"), None)
+        if subscribed is not None:
+            await subscribed.context.__aexit__(None, None, None)
+
+    async def _send(self, frame: Frame) -> dict[str, str]:
+        destination = _required(frame, "destination")
+        operation = destination.removeprefix("/app/")
+        if operation == destination or operation not in self.service.operations:
+            raise CloseSession("unknown destination", detail=f"cannot SEND to {destination!r}")
+        try:
+            body: Any = json.loads(frame.body.decode("utf-8")) if frame.body.strip() else {}
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CloseSession("invalid_request", detail=f"the body is not JSON: {error}") from None
+        try:
+            job = self.service.start(operation, body)
+        except APIError as error:
+            raise CloseSession(error.code, detail=error.message) from None
+        return {"request-id": job.request_id}
+
+    async def _disconnect(self, frame: Frame) -> None:
+        if (receipt := frame.headers.get("receipt")) is not None:
+            self._send_control(Frame("RECEIPT", {"receipt-id": receipt}))
+        raise CloseSession(None, code=1000)
+
+    async def _ignore(self, frame: Frame) -> None:
+        """ACK and NACK: delivery is at-most-once, so acknowledgements change nothing."""
+
+    # Writing ---------------------------------------------------------------
+
+    def _send_control(self, frame: Frame) -> None:
+        self.control.append(encode_frame(frame, version=self.version or "1.2"))
+        self.wakeup.set()
+
+    def _overflowed(self, subscription: Subscription) -> None:
+        self.wakeup.set()
+
+    async def _write_loop(self) -> None:
+        heartbeat = b"\n"
+        while True:
+            self.wakeup.clear()
+            sent = await self._flush()
+            if self.closing is not None:
+                close = self.closing
+                if close.message is not None:
+                    headers = {"message": close.message, "content-type": "text/plain"}
+                    if close.receipt is not None:
+                        headers["receipt-id"] = close.receipt
+                    await self._write(encode_frame(Frame("ERROR", headers, close.detail.encode()), version=self.version or "1.2"))
+                return
+            if sent:
+                continue
+            try:
+                async with asyncio.timeout(self.outgoing_ms / 1000 if self.outgoing_ms else None):
+                    await self.wakeup.wait()
+            except TimeoutError:
+                await self._write(heartbeat)
+
+    async def _flush(self) -> bool:
+        sent = False
+        while self.control:
+            await self._write(self.control.popleft())
+            sent = True
+        for subscription_id, subscribed in list(self.subscriptions.items()):
+            subscription = subscribed.subscription
+            if subscription.overflowed:
+                self.closing = self.closing or CloseSession(
+                    "slow consumer",
+                    detail=f"subscription {subscription_id!r} fell more than "
+                    f"{subscription.max_pending} events behind",
+                    code=1008,
+                )
+                return sent
+            while (event := subscription.pop()) is not None:
+                body = event.json.encode()
+                headers = {
+                    "destination": subscribed.destination,
+                    "subscription": subscription_id,
+                    "message-id": str(event.event_id),
+                    "content-type": "application/json",
+                    "content-length": str(len(body)),
+                }
+                if subscribed.ack != "auto":
+                    headers["ack"] = str(event.event_id)
+                await self._write(encode_frame(Frame("MESSAGE", headers, body), version=self.version or "1.2"))
+                sent = True
+        return sent
+
+    async def _write(self, data: bytes) -> None:
+        await websocket.send(data.decode("utf-8"))
+
+
+def _required(frame: Frame, name: str) -> str:
+    value = frame.headers.get(name)
+    if value is None or value == "":
+        raise CloseSession(f"missing {name} header", detail=f"{frame.command} needs a {name} header")
+    return value
+
+
+_HANDLERS = {
+    "SUBSCRIBE": StompSession._subscribe,
+    "UNSUBSCRIBE": StompSession._unsubscribe,
+    "SEND": StompSession._send,
+    "DISCONNECT": StompSession._disconnect,
+    "ACK": StompSession._ignore,
+    "NACK": StompSession._ignore,
+}
