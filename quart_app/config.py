@@ -43,7 +43,7 @@ class Config:
     max_rows_limit: int = 1_000_000
     default_timeout_ms: int = 30_000
     max_timeout_ms: int = 600_000
-    fetch_batch_rows: int = 1_000
+    fetch_batch_rows: int = 5_000
     progress_interval_ms: int = 100
     pool_min_size: int = 1
     pool_max_size: int = 10

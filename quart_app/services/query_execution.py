@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 TOPIC = "query-execution"
 # Progress points of the stages; fetching moves between FETCH_START and FETCH_END.
 _RECEIVED, _VALIDATING, _PLANNING, _EXECUTING, _FETCH_END = 0, 5, 10, 20, 95
+_FIRST_BATCH = 100
+_SLOW_BATCH = 0.2  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,19 +147,29 @@ class _Execution:
         max_rows = self.request.max_rows
         expected = min(estimated, max_rows) if estimated else None
         interval = self.config.progress_interval_ms / 1000
-        batch = self.config.fetch_batch_rows
+        largest = self.config.fetch_batch_rows
+        batch = min(_FIRST_BATCH, largest)
         rows: list[list[Any]] = []
         truncated = False
         last_report = 0.0
         cursor = await statement.cursor()
         while True:
             # One row beyond maxRows tells whether the result was truncated.
-            fetched = await cursor.fetch(min(batch, max_rows + 1 - len(rows)))
+            wanted = min(batch, max_rows + 1 - len(rows))
+            fetch_started = time.monotonic()
+            fetched = await cursor.fetch(wanted)
+            # Batches adapt to how fast rows arrive, so that progress keeps coming
+            # (at least every _SLOW_BATCH seconds) while rows flow, slow or fast.
+            took = time.monotonic() - fetch_started
+            if took < _SLOW_BATCH / 4:
+                batch = min(batch * 2, largest)
+            elif took > _SLOW_BATCH:
+                batch = max(batch // 2, 1)
             rows.extend(jsonable_row(row) for row in fetched)
             if len(rows) > max_rows:
                 del rows[max_rows:]
                 truncated = True
-            done = truncated or len(fetched) == 0 or len(rows) == max_rows
+            done = truncated or len(fetched) < wanted
             now = time.monotonic()
             if fetched and (now - last_report >= interval or done):
                 last_report = now

@@ -62,7 +62,7 @@ class Database:
             log.info("embedded PostgreSQL stopped")
 
     def _start_embedded(self) -> str:
-        _ensure_runtime_dir()
+        ensure_runtime_dir()
         import pgserver  # imported late: it reads XDG_RUNTIME_DIR when imported
 
         data_dir = self.config.data_dir
@@ -74,7 +74,7 @@ class Database:
         return uri
 
 
-def _ensure_runtime_dir() -> None:
+def ensure_runtime_dir() -> None:
     # pgserver keeps its lock file under XDG_RUNTIME_DIR and wants that folder private.
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_dir() and stat.S_IMODE(Path(runtime).stat().st_mode) == 0o700:

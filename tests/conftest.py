@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import asyncpg
+import httpx
+import pytest
+
+from quart_app.storage import demo_data
+from tests.servers import ServerProcess, TestDatabase, scratch_database
+
+
+@pytest.fixture(scope="session", name="database")
+def fixture_database() -> Iterator[TestDatabase]:
+    """The demo data set in a database of this run's own, dropped at the end."""
+    with scratch_database() as database:
+
+        async def load() -> None:
+            connection = await asyncpg.connect(database.url)
+            try:
+                await demo_data.load(connection)
+            finally:
+                await connection.close()
+
+        asyncio.run(load())
+        yield database
+
+
+@pytest.fixture(scope="session", name="start_server")
+def fixture_start_server(database: TestDatabase) -> Iterator[Callable[..., ServerProcess]]:
+    """Starts ``python -m quart_app`` on the test database with extra settings; stopped at the end."""
+    started: list[ServerProcess] = []
+
+    def start(**settings: str) -> ServerProcess:
+        env = {"DATABASE_URL": database.url, "QUART_APP_SSE_PING_SECONDS": "1", **settings}
+        server = ServerProcess(env).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session", name="server")
+def fixture_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    return start_server()
+
+
+@pytest.fixture(name="http")
+async def fixture_http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(name="db")
+async def fixture_db(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(database.url)
+    try:
+        yield connection
+    finally:
+        await connection.close()

@@ -1,0 +1,205 @@
+"""Real parts for the tests: a PostgreSQL database of their own, server processes, a TCP proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+
+from quart_app.storage.database import ensure_runtime_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    """A database that exists only for this test run."""
+
+    __test__ = False
+    url: str
+    name: str
+    host: str
+    port: int
+
+    @property
+    def address(self) -> tuple[str, int] | str:
+        """TCP (host, port), or the path of the unix socket."""
+        if self.host.startswith("/"):
+            return f"{self.host}/.s.PGSQL.{self.port}"
+        return self.host, self.port
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[TestDatabase]:
+    """A fresh database: on ``TEST_DATABASE_URL``'s server when set, else an embedded one."""
+    name = f"quart_app_test_{uuid.uuid4().hex[:12]}"
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    server = None
+    folder = None
+    if not admin_url:
+        ensure_runtime_dir()
+        import pgserver
+
+        folder = Path(tempfile.mkdtemp(prefix="quart_app_test_pg_"))
+        server = pgserver.get_server(folder, cleanup_mode="stop")
+        admin_url = server.get_uri()
+    assert admin_url is not None
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = _with_database(admin_url, name)
+    try:
+        yield _describe(url, name)
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if server is not None:
+            server.cleanup()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def _describe(url: str, name: str) -> TestDatabase:
+    parts = urlsplit(url)
+    query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
+    host = query.get("host") or parts.hostname or "127.0.0.1"
+    return TestDatabase(url=url, name=name, host=host, port=parts.port or int(query.get("port", 5432)))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """``python -m quart_app`` on a free port, as a user would start it."""
+
+    def __init__(self, env: dict[str, str], *, port: int | None = None, log_path: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
+        self.log_path = log_path or Path(tempfile.mkstemp(prefix="quart_app_server_", suffix=".log")[1])
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> ServerProcess:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("QUART_APP_")}
+        env.pop("DATABASE_URL", None)
+        env.update(self.env)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "quart_app", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not become healthy in {timeout} s:\n{self.log()}")
+
+    def stop(self, timeout: float = 20) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:port to a database; ``stop()`` drops every connection, like an outage."""
+
+    def __init__(self, target: tuple[str, int] | str) -> None:
+        self.target = target
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if isinstance(self.target, str):
+                upstream_reader, upstream_writer = await asyncio.open_unix_connection(self.target)
+            else:
+                upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.update({writer, upstream_writer})
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.transport.abort()
+            self._writers.discard(writer)
+
+
+async def wait_for_events(
+    http: httpx.AsyncClient, request_id: str, until: str = "terminal", timeout: float = 30
+) -> list[dict[str, object]]:
+    """The request's events from ``/api/jobs/{id}/events`` once one has stage/status ``until``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await http.get(f"/api/jobs/{request_id}/events")
+        events: list[dict[str, object]] = response.json().get("events", []) if response.status_code == 200 else []
+        if any(event["status"] != "progress" if until == "terminal" else event["stage"] == until for event in events):
+            return events
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {until} event for {request_id} within {timeout} s: {events}")
+        await asyncio.sleep(0.02)
