@@ -1,0 +1,100 @@
+"""Running on the embedded defaults, and on a user's own database."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.servers import ServerProcess, TestDatabase
+
+CHECKSUM = """
+    SELECT md5(string_agg(t, '|')) FROM (
+        (SELECT md5(string_agg(c::text, ',' ORDER BY id)) AS t FROM customers c)
+        UNION ALL (SELECT md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o)
+        UNION ALL (SELECT sum(quantity * unit_price)::text FROM order_items)
+        UNION ALL (SELECT md5(string_agg(url, ',' ORDER BY id)) FROM page_views WHERE id % 1000 = 0)
+    ) AS parts
+"""
+
+
+@pytest.fixture(name="data_dir")
+def fixture_data_dir() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="quart_app_data_"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def query(server: ServerProcess, sql: str) -> list[list[object]]:
+    response = httpx.post(f"{server.url}/api/query-execution/execute", json={"sql": sql}, timeout=60)
+    assert response.status_code == 200, response.text
+    rows: list[list[object]] = response.json()["rows"]
+    return rows
+
+
+async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
+    data_dir: Path, db: asyncpg.Connection, database: TestDatabase
+) -> None:
+    server = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}).start(timeout=180)
+    try:
+        assert "[5/5] page_views: 2,000,000 rows" in server.log()
+        counts = query(
+            server,
+            """SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products),
+                      (SELECT count(*) FROM orders), (SELECT count(*) FROM order_items),
+                      (SELECT count(*) FROM page_views)""",
+        )[0]
+        assert counts[:3] == [10_000, 500, 200_000] and counts[4] == 2_000_000
+        assert 550_000 <= counts[3] <= 650_000  # type: ignore[operator]
+        keys = query(
+            server,
+            """SELECT constraint_type, count(*) FROM information_schema.table_constraints
+                WHERE table_schema = 'public' AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
+                GROUP BY 1 ORDER BY 1""",
+        )
+        assert keys == [["FOREIGN KEY", 4], ["PRIMARY KEY", 5]]
+        span = query(server, "SELECT min(ordered_at)::date::text, max(ordered_at)::date::text FROM orders")[0]
+        assert span[0].startswith("2023") and span[1].startswith("2025")  # type: ignore[union-attr]
+        embedded_sum = query(server, CHECKSUM)[0][0]
+        embedded_version = query(server, "SHOW server_version_num")[0][0]
+    finally:
+        assert server.stop() == 0
+    assert "embedded PostgreSQL stopped" in server.log()
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+    again = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "second.log").start()
+    try:
+        assert "Loading the demo data set" not in again.log()
+        assert query(again, CHECKSUM)[0][0] == embedded_sum
+    finally:
+        assert again.stop() == 0
+
+    # The same seed gives the same rows in a fresh database of the same PostgreSQL version.
+    if await db.fetchval("SHOW server_version_num") == embedded_version:
+        assert await db.fetchval(CHECKSUM) == embedded_sum
+
+
+async def test_database_url_is_used_as_is_and_nothing_is_created(db: asyncpg.Connection, database: TestDatabase) -> None:
+    name = f"quart_app_user_{uuid.uuid4().hex[:8]}"
+    await db.execute(f'CREATE DATABASE "{name}"')
+    url = database.url.replace(f"/{database.name}", f"/{name}")
+    server = ServerProcess({"DATABASE_URL": url}).start()
+    try:
+        assert query(server, "SELECT current_database()") == [[name]]
+        assert query(server, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == [[0]]
+        assert "Loading the demo data set" not in server.log()
+    finally:
+        server.stop()
+        await db.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_bad_configuration_is_refused_with_a_clear_message(database: TestDatabase) -> None:
+    server = ServerProcess({"DATABASE_URL": database.url, "QUART_APP_HISTORY_SIZE": "lots"})
+    with pytest.raises(RuntimeError, match="QUART_APP_HISTORY_SIZE='lots' is not valid: expected an integer"):
+        server.start()
