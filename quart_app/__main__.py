@@ -17,7 +17,9 @@ from .config import Config, ConfigError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m quart_app", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     args = parser.parse_args(argv)
     try:
@@ -25,13 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as error:
         print(f"quart_app: configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("asyncio").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     logging.getLogger("hypercorn.error").propagate = False  # it has a handler of its own
 
     hypercorn = HypercornConfig()
-    hypercorn.bind = [f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"]
+    hypercorn.bind = [
+        f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
+    ]
     hypercorn.accesslog = None
     hypercorn.graceful_timeout = 5
     asyncio.run(_serve(create_app(config), hypercorn))

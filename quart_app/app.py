@@ -17,7 +17,13 @@ from .transports import sse, websocket
 
 log = logging.getLogger(__name__)
 
-_HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "invalid_request"}
+_HTTP_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "invalid_request",
+}
 
 
 def create_app(config: Config | None = None) -> Quart:

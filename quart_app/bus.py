@@ -161,7 +161,9 @@ class Subscription:
         """The next event; None when ``timeout`` seconds pass without one."""
         while True:
             if self.overflowed:
-                raise SlowConsumer(f"subscriber to {self.destination} fell {self.max_pending} events behind")
+                raise SlowConsumer(
+                    f"subscriber to {self.destination} fell {self.max_pending} events behind"
+                )
             event = self.pop()
             if event is not None:
                 return event
@@ -311,7 +313,9 @@ class RequestEvents:
     async def progress(
         self, topic: Topic, stage: str, message: str, progress: int | None = None, **metadata: Any
     ) -> StatusEvent:
-        return await self._publish(topic, "progress", stage, message, progress, metadata, final=False)
+        return await self._publish(
+            topic, "progress", stage, message, progress, metadata, final=False
+        )
 
     async def finish(
         self, topic: Topic, status: Status, message: str, *, final: bool = True, **metadata: Any
@@ -319,7 +323,9 @@ class RequestEvents:
         if status == "progress":
             raise ValueError("finish() publishes a terminal event")
         progress = 100 if status == "success" else None
-        return await self._publish(topic, status, TERMINAL_STAGES[status], message, progress, metadata, final)
+        return await self._publish(
+            topic, status, TERMINAL_STAGES[status], message, progress, metadata, final
+        )
 
     def finished(self, topic: Topic) -> bool:
         return topic in self._finished

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 
 class ConfigError(ValueError):
@@ -49,7 +49,7 @@ class Config:
     pool_max_size: int = 10
     jobs_kept: int = 10_000
 
-    _ENV_NAMES = {"database_url": "DATABASE_URL"}
+    _ENV_NAMES: ClassVar[dict[str, str]] = {"database_url": "DATABASE_URL"}
 
     def __post_init__(self) -> None:
         for name in (
@@ -73,7 +73,9 @@ class Config:
         if self.default_max_rows > self.max_rows_limit:
             raise ValueError("QUART_APP_DEFAULT_MAX_ROWS must not exceed QUART_APP_MAX_ROWS_LIMIT")
         if self.default_timeout_ms > self.max_timeout_ms:
-            raise ValueError("QUART_APP_DEFAULT_TIMEOUT_MS must not exceed QUART_APP_MAX_TIMEOUT_MS")
+            raise ValueError(
+                "QUART_APP_DEFAULT_TIMEOUT_MS must not exceed QUART_APP_MAX_TIMEOUT_MS"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -64,7 +64,9 @@ class SQLError(APIError):
     status = 422
     code = "sql_error"
 
-    def __init__(self, message: str, *, sqlstate: str | None, request_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, sqlstate: str | None, request_id: str | None = None
+    ) -> None:
         super().__init__(message, request_id=request_id)
         self.sqlstate = sqlstate
 

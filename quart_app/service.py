@@ -31,9 +31,13 @@ class ExecuteBody(BaseModel):
     model_config = ConfigDict(strict=True)
 
     sql: str = Field(min_length=1, max_length=1_000_000, description="One read-only statement.")
-    requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)  # noqa: N815
-    maxRows: int | None = Field(default=None, ge=1, description="Rows returned at most (default 1000).")  # noqa: N815
-    timeoutMs: int | None = Field(default=None, ge=1, description="Statement timeout (default 30000).")  # noqa: N815
+    requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
+    maxRows: int | None = Field(
+        default=None, ge=1, description="Rows returned at most (default 1000)."
+    )
+    timeoutMs: int | None = Field(
+        default=None, ge=1, description="Statement timeout (default 30000)."
+    )
 
 
 @dataclass(slots=True)
@@ -50,7 +54,9 @@ class Service:
         database = Database(config)
         bus = EventBus(MemoryHistory(config.history_size), queue_size=config.subscriber_queue_size)
         jobs = JobRegistry(config.jobs_kept)
-        service = cls(config, database, bus, jobs, QueryExecutionService(config, database, bus, jobs))
+        service = cls(
+            config, database, bus, jobs, QueryExecutionService(config, database, bus, jobs)
+        )
         service.operations = {"query-execution/execute": service.execute}
         return service
 

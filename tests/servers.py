@@ -88,7 +88,9 @@ def _describe(url: str, name: str) -> TestDatabase:
     parts = urlsplit(url)
     query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
     host = query.get("host") or parts.hostname or "127.0.0.1"
-    return TestDatabase(url=url, name=name, host=host, port=parts.port or int(query.get("port", 5432)))
+    return TestDatabase(
+        url=url, name=name, host=host, port=parts.port or int(query.get("port", 5432))
+    )
 
 
 def free_port() -> int:
@@ -101,11 +103,15 @@ def free_port() -> int:
 class ServerProcess:
     """``python -m quart_app`` on a free port, as a user would start it."""
 
-    def __init__(self, env: dict[str, str], *, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], *, port: int | None = None, log_path: Path | None = None
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env
-        self.log_path = log_path or Path(tempfile.mkstemp(prefix="quart_app_server_", suffix=".log")[1])
+        self.log_path = log_path or Path(
+            tempfile.mkstemp(prefix="quart_app_server_", suffix=".log")[1]
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> ServerProcess:
@@ -177,7 +183,9 @@ class TcpProxy:
             return
         self._writers.update({writer, upstream_writer})
         await asyncio.gather(
-            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer), return_exceptions=True
+            self._pipe(reader, upstream_writer),
+            self._pipe(upstream_reader, writer),
+            return_exceptions=True,
         )
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -197,8 +205,13 @@ async def wait_for_events(
     deadline = time.monotonic() + timeout
     while True:
         response = await http.get(f"/api/jobs/{request_id}/events")
-        events: list[dict[str, object]] = response.json().get("events", []) if response.status_code == 200 else []
-        if any(event["status"] != "progress" if until == "terminal" else event["stage"] == until for event in events):
+        events: list[dict[str, object]] = (
+            response.json().get("events", []) if response.status_code == 200 else []
+        )
+        if any(
+            event["status"] != "progress" if until == "terminal" else event["stage"] == until
+            for event in events
+        ):
             return events
         if time.monotonic() > deadline:
             raise AssertionError(f"no {until} event for {request_id} within {timeout} s: {events}")

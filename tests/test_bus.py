@@ -45,9 +45,11 @@ async def test_fan_out_by_destination_and_replay_without_gap_or_duplicate() -> N
     a_events, b_events = RequestEvents(b, "a"), RequestEvents(b, "b")
     await a_events.progress("query-execution", "received", "1")
     await b_events.progress("nl-to-sql", "received", "2")
-    async with b.subscribe(Destination(topic="query-execution"), after_id=0) as topic, b.subscribe(
-        Destination(request_id="b"), after_id=0
-    ) as request, b.subscribe(Destination(request_id="a")) as live_only:
+    async with (
+        b.subscribe(Destination(topic="query-execution"), after_id=0) as topic,
+        b.subscribe(Destination(request_id="b"), after_id=0) as request,
+        b.subscribe(Destination(request_id="a")) as live_only,
+    ):
         await a_events.progress("query-execution", "validating", "3")
         await b_events.progress("nl-to-sql", "introspecting-schema", "4")
         assert [e.event_id for e in drain(topic)] == [1, 3]
@@ -61,16 +63,19 @@ async def test_history_is_bounded_and_keeps_requests_consistent() -> None:
     for request_id in "abcd":
         await RequestEvents(b, request_id).progress("query-execution", "received", request_id)
     assert await b.history.request_events("a") == []
-    assert [e.request_id for e in await b.history.events_after(Destination(topic="query-execution"), 0)] == list("bcd")
+    assert [
+        e.request_id for e in await b.history.events_after(Destination(topic="query-execution"), 0)
+    ] == list("bcd")
 
 
 async def test_slow_subscriber_is_cut_off_and_others_get_everything() -> None:
     b = bus(queue=5)
     cut: list[object] = []
     events = RequestEvents(b, "r")
-    async with b.subscribe(Destination(topic="query-execution"), on_overflow=cut.append) as slow, b.subscribe(
-        Destination(topic="query-execution")
-    ) as fast:
+    async with (
+        b.subscribe(Destination(topic="query-execution"), on_overflow=cut.append) as slow,
+        b.subscribe(Destination(topic="query-execution")) as fast,
+    ):
         received = []
         for number in range(20):
             await events.progress("query-execution", "fetching", str(number))

@@ -36,7 +36,10 @@ def test_json_has_exactly_the_contract_fields() -> None:
 
 
 def test_timestamp_is_rfc3339_utc_with_milliseconds() -> None:
-    assert utc_timestamp(datetime(2026, 11, 25, 18, 40, 0, 123456, tzinfo=UTC)) == "2026-11-25T18:40:00.123Z"
+    assert (
+        utc_timestamp(datetime(2026, 11, 25, 18, 40, 0, 123456, tzinfo=UTC))
+        == "2026-11-25T18:40:00.123Z"
+    )
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", utc_timestamp())
 
 

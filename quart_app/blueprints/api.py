@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, request
-from quart_schema import document_headers, document_querystring, document_request, document_response, tag
+from quart_schema import (
+    document_headers,
+    document_querystring,
+    document_request,
+    document_response,
+    tag,
+)
 
 from ..errors import InvalidRequest, NotFound
 from ..service import ExecuteBody, current_service
@@ -21,17 +27,17 @@ class Column(BaseModel):
 
 
 class ExecuteResult(BaseModel):
-    requestId: str  # noqa: N815
+    requestId: str
     sql: str
     columns: list[Column]
     rows: list[list[Any]]
-    rowCount: int  # noqa: N815
+    rowCount: int
     truncated: bool
-    durationMs: int  # noqa: N815
+    durationMs: int
 
 
 class Accepted(BaseModel):
-    requestId: str  # noqa: N815
+    requestId: str
     status: str = "running"
 
 
@@ -43,19 +49,19 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
-    requestId: str | None = None  # noqa: N815
+    requestId: str | None = None
 
 
 class JobBody(BaseModel):
-    requestId: str  # noqa: N815
+    requestId: str
     topic: str
     status: str = Field(description="running, success, error or cancelled")
-    createdAt: str  # noqa: N815
-    finishedAt: str | None  # noqa: N815
-    durationMs: int  # noqa: N815
+    createdAt: str
+    finishedAt: str | None
+    durationMs: int
     question: str | None = None
     sql: str | None = None
-    rowCount: int | None = None  # noqa: N815
+    rowCount: int | None = None
     error: ErrorDetail | None = None
 
 
@@ -96,9 +102,11 @@ async def execute() -> Any:
     body = await json_body()
     job = current_service().start("query-execution/execute", body)
     if _prefers_async():
-        return {"requestId": job.request_id, "status": "running"}, 202, {
-            "Location": f"/api/jobs/{job.request_id}"
-        }
+        return (
+            {"requestId": job.request_id, "status": "running"},
+            202,
+            {"Location": f"/api/jobs/{job.request_id}"},
+        )
     return await job.outcome()
 
 

@@ -7,7 +7,9 @@ def encode_retry(milliseconds: int) -> bytes:
     return f"retry: {milliseconds}\n\n".encode()
 
 
-def encode_event(data: str, *, event_id: int | str | None = None, event: str | None = None) -> bytes:
+def encode_event(
+    data: str, *, event_id: int | str | None = None, event: str | None = None
+) -> bytes:
     """One event block; every line of ``data`` becomes its own ``data:`` field."""
     lines = []
     if event_id is not None:

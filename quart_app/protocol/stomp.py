@@ -1,4 +1,4 @@
-"""STOMP 1.0–1.2 frames: parsing and encoding over bytes, no I/O.
+"""STOMP 1.0 to 1.2 frames: parsing and encoding over bytes, no I/O.
 
 The frame grammar, header escaping and heart-beat rules follow the STOMP 1.2
 specification. Written here rather than taken from a library because the Python
@@ -57,7 +57,9 @@ def _unescape(text: str, version: str) -> str:
         try:
             return table[match.group()]
         except KeyError:
-            raise StompProtocolError(f"invalid escape sequence {match.group()!r} in header") from None
+            raise StompProtocolError(
+                f"invalid escape sequence {match.group()!r} in header"
+            ) from None
 
     return _ESCAPE_SEQUENCE.sub(replace, text) if "\\" in text else text
 
@@ -128,7 +130,9 @@ class FrameParser:
             if len(buffer) <= body_end:
                 return None
             if buffer[body_end] != 0:
-                raise StompProtocolError("frame body is not terminated by NUL after content-length octets")
+                raise StompProtocolError(
+                    "frame body is not terminated by NUL after content-length octets"
+                )
         else:
             body_end = buffer.find(b"\0", body_start)
             if body_end < 0:

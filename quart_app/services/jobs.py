@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from ..bus import valid_request_id
 from ..errors import APIError, Cancelled, Conflict, InvalidRequest, NotFound, RequestIdInUse
 from ..events import Topic, utc_timestamp
-from ..bus import valid_request_id
 
 JobStatus = Literal["running", "success", "error", "cancelled"]
 
@@ -62,9 +62,9 @@ class Job:
             "status": self.status,
             "createdAt": utc_timestamp(self.created_at),
             "finishedAt": utc_timestamp(self.finished_at) if self.finished_at else None,
-            "durationMs": self.duration_ms if self.finished_at is None else int(
-                (self.finished_at - self.created_at).total_seconds() * 1000
-            ),
+            "durationMs": self.duration_ms
+            if self.finished_at is None
+            else int((self.finished_at - self.created_at).total_seconds() * 1000),
         }
         if self.question is not None:
             body["question"] = self.question
@@ -88,7 +88,7 @@ class JobRegistry:
         if request_id is None:
             request_id = str(uuid.uuid4())
         elif not valid_request_id(request_id):
-            raise InvalidRequest("requestId must be 1–64 characters of A-Z a-z 0-9 . _ : -")
+            raise InvalidRequest("requestId must be 1 to 64 characters of A-Z a-z 0-9 . _ : -")
         if request_id in self._jobs:
             raise RequestIdInUse(request_id)
         job = Job(request_id, topic, **details)
@@ -118,7 +118,9 @@ class JobRegistry:
     def cancel(self, request_id: str) -> Job:
         job = self.get(request_id)
         if job.finished or job.task is None or job.task.done():
-            raise Conflict(f"job {request_id!r} has already finished ({job.status})", request_id=request_id)
+            raise Conflict(
+                f"job {request_id!r} has already finished ({job.status})", request_id=request_id
+            )
         job.task.cancel()
         return job
 

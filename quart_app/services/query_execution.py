@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
@@ -27,7 +27,7 @@ from .sql_safety import check_sql
 
 log = logging.getLogger(__name__)
 
-TOPIC = "query-execution"
+TOPIC: Final = "query-execution"
 # Progress points of the stages; fetching moves between FETCH_START and FETCH_END.
 _RECEIVED, _VALIDATING, _PLANNING, _EXECUTING, _FETCH_END = 0, 5, 10, 20, 95
 _FIRST_BATCH = 100
@@ -44,7 +44,9 @@ class ExecuteRequest:
 class QueryExecutionService:
     """Validates, plans, runs and streams one statement per job."""
 
-    def __init__(self, config: Config, database: Database, bus: EventBus, jobs: JobRegistry) -> None:
+    def __init__(
+        self, config: Config, database: Database, bus: EventBus, jobs: JobRegistry
+    ) -> None:
         self.config = config
         self.database = database
         self.bus = bus
@@ -74,7 +76,9 @@ class QueryExecutionService:
             raise
         except Exception as unexpected:
             log.exception("query execution %s failed unexpectedly", job.request_id)
-            error = InternalError("unexpected server error; the server log has details", request_id=job.request_id)
+            error = InternalError(
+                "unexpected server error; the server log has details", request_id=job.request_id
+            )
             await execution.fail(error)
             job.finish("error", error=error)
             raise error from unexpected
@@ -86,7 +90,9 @@ class QueryExecutionService:
 
 
 class _Execution:
-    def __init__(self, service: QueryExecutionService, events: RequestEvents, request: ExecuteRequest) -> None:
+    def __init__(
+        self, service: QueryExecutionService, events: RequestEvents, request: ExecuteRequest
+    ) -> None:
         self.config = service.config
         self.database = service.database
         self.events = events
@@ -96,7 +102,9 @@ class _Execution:
 
     async def run(self) -> dict[str, Any]:
         await self._stage("received", "Query received", _RECEIVED)
-        await self._stage("validating", "Checking that the SQL is one read-only statement", _VALIDATING)
+        await self._stage(
+            "validating", "Checking that the SQL is one read-only statement", _VALIDATING
+        )
         checked = check_sql(self.request.sql)
         pool = self.database.pool
         if pool is None:
@@ -106,7 +114,9 @@ class _Execution:
                 async with pool.acquire() as connection:
                     result = await self._run_in(connection, checked.sql, checked.kind == "query")
         except TimeoutError:
-            raise QueryTimeout(f"the query did not finish within {self.request.timeout_ms} ms") from None
+            raise QueryTimeout(
+                f"the query did not finish within {self.request.timeout_ms} ms"
+            ) from None
         except asyncpg.PostgresError as error:
             raise _from_postgres(error, self.request.timeout_ms) from None
         except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as error:
@@ -125,10 +135,14 @@ class _Execution:
         )
         return {"sql": checked.sql, **result}
 
-    async def _run_in(self, connection: asyncpg.Connection, sql: str, plannable: bool) -> dict[str, Any]:
+    async def _run_in(
+        self, connection: asyncpg.Connection, sql: str, plannable: bool
+    ) -> dict[str, Any]:
         # READ ONLY is the second guard: whatever slipped past check_sql cannot write.
         async with connection.transaction(readonly=True):
-            await connection.execute(f"SET LOCAL statement_timeout = {int(self.request.timeout_ms)}")
+            await connection.execute(
+                f"SET LOCAL statement_timeout = {int(self.request.timeout_ms)}"
+            )
             self.stage = "planning"
             estimated = None
             if plannable:
@@ -137,12 +151,18 @@ class _Execution:
             statement = await connection.prepare(sql)
             message = f"Planned: about {_rows(estimated)}" if estimated is not None else "Planned"
             await self._stage("planning", message, _PLANNING, estimatedRows=estimated)
-            columns = [{"name": column.name, "type": column.type.name} for column in statement.get_attributes()]
+            columns = [
+                {"name": column.name, "type": column.type.name}
+                for column in statement.get_attributes()
+            ]
             await self._stage("executing", "Executing the query", _EXECUTING)
             return await self._fetch(statement, columns, estimated)
 
     async def _fetch(
-        self, statement: asyncpg.prepared_stmt.PreparedStatement, columns: list[dict[str, str]], estimated: int | None
+        self,
+        statement: asyncpg.prepared_stmt.PreparedStatement,
+        columns: list[dict[str, str]],
+        estimated: int | None,
     ) -> dict[str, Any]:
         max_rows = self.request.max_rows
         expected = min(estimated, max_rows) if estimated else None
@@ -189,7 +209,9 @@ class _Execution:
 
     async def fail(self, error: APIError, *, status: str = "error") -> None:
         metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
-        message = "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
+        message = (
+            "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
+        )
         await self.events.finish(TOPIC, status, message, **metadata)  # type: ignore[arg-type]
 
 

@@ -69,7 +69,7 @@ class Database:
         data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = data_dir / "pgdata"
         log.info("starting embedded PostgreSQL in %s", pgdata)
-        self._server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        self._server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         uri: str = self._server.get_uri()
         return uri
 

@@ -83,7 +83,8 @@ _STEPS: tuple[tuple[str, str], ...] = (
                       'Mini','Ultra'])[1 + (g * 7) % 10] || ' ' ||
                (ARRAY['Lamp','Chair','Kettle','Backpack','Headphones','Notebook','Jacket',
                       'Blender','Monitor','Mug','Sneakers','Tent','Watch','Desk','Speaker',
-                      'Camera','Bottle','Keyboard','Pillow','Scarf'])[1 + (g * 13) % 20] || ' ' || g,
+                      'Camera','Bottle','Keyboard','Pillow','Scarf'])[1 + (g * 13) % 20]
+                 || ' ' || g,
                (ARRAY['Electronics','Home','Kitchen','Outdoors','Clothing','Office','Sports',
                       'Books'])[1 + g % 8],
                round((5 + random() * 495)::numeric, 2)

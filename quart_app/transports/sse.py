@@ -35,7 +35,9 @@ async def event_stream(name: str) -> Any:
         )
     after_id = _last_event_id()
     service = current_service()
-    if destination.request_id is not None and await _request_finished(destination.request_id, after_id):
+    if destination.request_id is not None and await _request_finished(
+        destination.request_id, after_id
+    ):
         return Response(status=204)
     # Subscribed before the response starts, so that a client which POSTs as soon
     # as it sees the headers cannot miss the first events.
@@ -62,7 +64,9 @@ def _last_event_id() -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit():
-        raise InvalidRequest(f"Last-Event-ID must be an eventId (a non-negative integer), got {value[:40]!r}")
+        raise InvalidRequest(
+            f"Last-Event-ID must be an eventId (a non-negative integer), got {value[:40]!r}"
+        )
     return int(value)
 
 

@@ -46,7 +46,14 @@ async def stomp_endpoint() -> None:
 class CloseSession(Exception):
     """Ends the session: an ERROR frame (when ``message`` is set), then the close."""
 
-    def __init__(self, message: str | None = None, *, detail: str = "", code: int = 1000, receipt: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        detail: str = "",
+        code: int = 1000,
+        receipt: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
@@ -153,7 +160,9 @@ class StompSession:
                 raise CloseSession("CONNECT expected", detail=f"got {frame.command} before CONNECT")
             handler = _HANDLERS.get(frame.command)
             if handler is None:
-                raise CloseSession(f"{frame.command} is not supported", detail="transactions are not supported")
+                raise CloseSession(
+                    f"{frame.command} is not supported", detail="transactions are not supported"
+                )
             receipt_headers = await handler(self, frame)
         except CloseSession as close:
             close.receipt = close.receipt or receipt
@@ -168,7 +177,9 @@ class StompSession:
             raise CloseSession("already connected")
         version = negotiate_version(frame.headers.get("accept-version"))
         if version is None:
-            raise CloseSession("unsupported STOMP version", detail="this server speaks STOMP 1.0, 1.1 and 1.2")
+            raise CloseSession(
+                "unsupported STOMP version", detail="this server speaks STOMP 1.0, 1.1 and 1.2"
+            )
         try:
             client_heartbeat = parse_heartbeat(frame.headers.get("heart-beat"))
         except StompProtocolError as error:
@@ -192,7 +203,9 @@ class StompSession:
         subscription_id = _required(frame, "id")
         path = _required(frame, "destination")
         if subscription_id in self.subscriptions:
-            raise CloseSession("duplicate subscription id", detail=f"id {subscription_id!r} is already subscribed")
+            raise CloseSession(
+                "duplicate subscription id", detail=f"id {subscription_id!r} is already subscribed"
+            )
         destination = Destination.parse(path)
         if destination is None:
             raise CloseSession(
@@ -203,7 +216,9 @@ class StompSession:
         after_id = None
         if (last_event_id := frame.headers.get("last-event-id")) is not None:
             if not last_event_id.isdigit():
-                raise CloseSession("invalid last-event-id", detail=f"{last_event_id!r} is not an eventId")
+                raise CloseSession(
+                    "invalid last-event-id", detail=f"{last_event_id!r} is not an eventId"
+                )
             after_id = int(last_event_id)
         context = self.service.bus.subscribe(
             destination, after_id=after_id, wakeup=self.wakeup, on_overflow=self._overflowed
@@ -260,7 +275,12 @@ class StompSession:
                     headers = {"message": close.message, "content-type": "text/plain"}
                     if close.receipt is not None:
                         headers["receipt-id"] = close.receipt
-                    await self._write(encode_frame(Frame("ERROR", headers, close.detail.encode()), version=self.version or "1.2"))
+                    await self._write(
+                        encode_frame(
+                            Frame("ERROR", headers, close.detail.encode()),
+                            version=self.version or "1.2",
+                        )
+                    )
                 return
             if sent:
                 continue
@@ -296,7 +316,9 @@ class StompSession:
                 }
                 if subscribed.ack != "auto":
                     headers["ack"] = str(event.event_id)
-                await self._write(encode_frame(Frame("MESSAGE", headers, body), version=self.version or "1.2"))
+                await self._write(
+                    encode_frame(Frame("MESSAGE", headers, body), version=self.version or "1.2")
+                )
                 sent = True
         return sent
 
@@ -307,7 +329,9 @@ class StompSession:
 def _required(frame: Frame, name: str) -> str:
     value = frame.headers.get(name)
     if value is None or value == "":
-        raise CloseSession(f"missing {name} header", detail=f"{frame.command} needs a {name} header")
+        raise CloseSession(
+            f"missing {name} header", detail=f"{frame.command} needs a {name} header"
+        )
     return value
 
 

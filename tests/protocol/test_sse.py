@@ -8,7 +8,10 @@ from quart_app.protocol.sse import encode_comment, encode_event, encode_retry
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"data": '{"a":1}', "event_id": 7, "event": "status"}, b'id: 7\nevent: status\ndata: {"a":1}\n\n'),
+        (
+            {"data": '{"a":1}', "event_id": 7, "event": "status"},
+            b'id: 7\nevent: status\ndata: {"a":1}\n\n',
+        ),
         ({"data": "one\ntwo"}, b"data: one\ndata: two\n\n"),
         ({"data": ""}, b"data: \n\n"),
     ],

@@ -16,7 +16,10 @@ from quart_app.protocol.stomp import (
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"CONNECT\naccept-version:1.2\nhost:x\n\n\0", Frame("CONNECT", {"accept-version": "1.2", "host": "x"})),
+        (
+            b"CONNECT\naccept-version:1.2\nhost:x\n\n\0",
+            Frame("CONNECT", {"accept-version": "1.2", "host": "x"}),
+        ),
         (b"CONNECT\r\naccept-version:1.2\r\n\r\n\0", Frame("CONNECT", {"accept-version": "1.2"})),
         (b"SEND\ndestination:/a\n\nhello\0", Frame("SEND", {"destination": "/a"}, b"hello")),
         (b"SEND\ncontent-length:5\n\nhe\0lo\0", Frame("SEND", {"content-length": "5"}, b"he\0lo")),
@@ -95,10 +98,18 @@ def test_rejects_malformed_frames(data: bytes, error: str) -> None:
     ("frame", "version", "expected"),
     [
         (Frame("RECEIPT", {"receipt-id": "7"}), "1.2", b"RECEIPT\nreceipt-id:7\n\n\0"),
-        (Frame("MESSAGE", {"a": "x:y\nz\\\r"}, b"{}"), "1.2", b"MESSAGE\na:x\\cy\\nz\\\\\\r\n\n{}\0"),
+        (
+            Frame("MESSAGE", {"a": "x:y\nz\\\r"}, b"{}"),
+            "1.2",
+            b"MESSAGE\na:x\\cy\\nz\\\\\\r\n\n{}\0",
+        ),
         (Frame("MESSAGE", {"a": "x:y\r"}), "1.1", b"MESSAGE\na:x\\cy\r\n\n\0"),
         (Frame("MESSAGE", {"a": "x:y"}), "1.0", b"MESSAGE\na:x:y\n\n\0"),
-        (Frame("CONNECTED", {"version": "1.2", "server": "a\\b"}), "1.2", b"CONNECTED\nversion:1.2\nserver:a\\b\n\n\0"),
+        (
+            Frame("CONNECTED", {"version": "1.2", "server": "a\\b"}),
+            "1.2",
+            b"CONNECTED\nversion:1.2\nserver:a\\b\n\n\0",
+        ),
     ],
 )
 def test_encodes_frames(frame: Frame, version: str, expected: bytes) -> None:
@@ -107,7 +118,9 @@ def test_encodes_frames(frame: Frame, version: str, expected: bytes) -> None:
 
 def test_encode_then_parse_round_trips() -> None:
     frame = Frame("SEND", {"destination": "/a:b", "weird\nname": "v\\al"}, b"x\0y")
-    encoded = encode_frame(Frame(frame.command, {**frame.headers, "content-length": "3"}, frame.body))
+    encoded = encode_frame(
+        Frame(frame.command, {**frame.headers, "content-length": "3"}, frame.body)
+    )
     (parsed,) = FrameParser().feed(encoded)
     assert parsed.headers["destination"] == "/a:b"
     assert parsed.headers["weird\nname"] == "v\\al"
@@ -124,7 +137,9 @@ def test_encode_then_parse_round_trips() -> None:
         ((1000, 1000), (0, 0), (0, 0)),
     ],
 )
-def test_heartbeat_negotiation(client: tuple[int, int], server: tuple[int, int], expected: tuple[int, int]) -> None:
+def test_heartbeat_negotiation(
+    client: tuple[int, int], server: tuple[int, int], expected: tuple[int, int]
+) -> None:
     assert negotiate_heartbeat(client, server) == expected
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
 from collections.abc import Callable
@@ -21,12 +22,20 @@ def new_id() -> str:
 
 async def test_returns_rows_as_json_values(http: httpx.AsyncClient, db: asyncpg.Connection) -> None:
     sql = "SELECT c.id, c.name, p.price, c.created_at, NULL::int AS nothing FROM customers c JOIN products p USING (id) ORDER BY id LIMIT 3"
-    response = await http.post("/api/query-execution/execute", json={"sql": sql, "requestId": (rid := new_id())})
+    response = await http.post(
+        "/api/query-execution/execute", json={"sql": sql, "requestId": (rid := new_id())}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["requestId"] == rid and body["sql"] == sql
     assert [c["name"] for c in body["columns"]] == ["id", "name", "price", "created_at", "nothing"]
-    assert [c["type"] for c in body["columns"]] == ["int4", "text", "numeric", "timestamptz", "int4"]
+    assert [c["type"] for c in body["columns"]] == [
+        "int4",
+        "text",
+        "numeric",
+        "timestamptz",
+        "int4",
+    ]
     expected = await db.fetch(sql)
     assert body["rowCount"] == len(expected) == 3 and body["truncated"] is False
     for row, record in zip(body["rows"], expected, strict=True):
@@ -39,7 +48,10 @@ async def test_returns_rows_as_json_values(http: httpx.AsyncClient, db: asyncpg.
 
 async def test_events_follow_the_contract(http: httpx.AsyncClient) -> None:
     rid = new_id()
-    response = await http.post("/api/query-execution/execute", json={"sql": "SELECT * FROM orders", "requestId": rid, "maxRows": 50000})
+    response = await http.post(
+        "/api/query-execution/execute",
+        json={"sql": "SELECT * FROM orders", "requestId": rid, "maxRows": 50000},
+    )
     assert response.status_code == 200
     events = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
     stages = [event["stage"] for event in events]
@@ -58,61 +70,96 @@ async def test_events_follow_the_contract(http: httpx.AsyncClient) -> None:
     final = events[-1]
     assert final["status"] == "success"
     assert final["metadata"]["rowCount"] == 50000 and final["metadata"]["truncated"] is True
-    assert [c["name"] for c in final["metadata"]["columns"]] == ["id", "customer_id", "ordered_at", "status"]
+    assert [c["name"] for c in final["metadata"]["columns"]] == [
+        "id",
+        "customer_id",
+        "ordered_at",
+        "status",
+    ]
     assert "rows" not in final["metadata"]
 
 
-async def test_fetching_reports_at_least_every_250_ms_while_rows_flow(http: httpx.AsyncClient) -> None:
+async def test_fetching_reports_at_least_every_250_ms_while_rows_flow(
+    http: httpx.AsyncClient,
+) -> None:
     rid = new_id()
     response = await http.post(
         "/api/query-execution/execute",
-        json={"sql": "SELECT g, pg_sleep(0.0003) FROM generate_series(1, 4000) AS g", "requestId": rid, "maxRows": 4000},
+        json={
+            "sql": "SELECT g, pg_sleep(0.0003) FROM generate_series(1, 4000) AS g",
+            "requestId": rid,
+            "maxRows": 4000,
+        },
     )
     assert response.status_code == 200, response.text
     events = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
     times = [
-        time.mktime(time.strptime(e["timestamp"][:19], "%Y-%m-%dT%H:%M:%S")) + int(e["timestamp"][20:23]) / 1000
+        time.mktime(time.strptime(e["timestamp"][:19], "%Y-%m-%dT%H:%M:%S"))
+        + int(e["timestamp"][20:23]) / 1000
         for e in events
         if e["stage"] in ("executing", "fetching", "completed")
     ]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len(times) >= 4 and max(gaps) < 1.0, gaps
 
 
 async def test_max_rows_truncates(http: httpx.AsyncClient) -> None:
-    body = (await http.post("/api/query-execution/execute", json={"sql": "SELECT id FROM orders ORDER BY id", "maxRows": 7})).json()
+    body = (
+        await http.post(
+            "/api/query-execution/execute",
+            json={"sql": "SELECT id FROM orders ORDER BY id", "maxRows": 7},
+        )
+    ).json()
     assert body["rowCount"] == 7 and body["truncated"] is True
     assert body["rows"] == [[n] for n in range(1, 8)]
-    exact = (await http.post("/api/query-execution/execute", json={"sql": "SELECT 1 UNION ALL SELECT 2", "maxRows": 2})).json()
+    exact = (
+        await http.post(
+            "/api/query-execution/execute",
+            json={"sql": "SELECT 1 UNION ALL SELECT 2", "maxRows": 2},
+        )
+    ).json()
     assert exact["rowCount"] == 2 and exact["truncated"] is False
 
 
 async def test_postgres_errors_carry_sqlstate(http: httpx.AsyncClient) -> None:
     rid = new_id()
-    response = await http.post("/api/query-execution/execute", json={"sql": "SELECT nope FROM customers", "requestId": rid})
+    response = await http.post(
+        "/api/query-execution/execute", json={"sql": "SELECT nope FROM customers", "requestId": rid}
+    )
     assert response.status_code == 422
     assert response.json() == {
-        "error": {"code": "sql_error", "message": 'column "nope" does not exist', "sqlstate": "42703"},
+        "error": {
+            "code": "sql_error",
+            "message": 'column "nope" does not exist',
+            "sqlstate": "42703",
+        },
         "requestId": rid,
     }
     final = (await http.get(f"/api/jobs/{rid}/events")).json()["events"][-1]
     assert final["status"] == "error" and final["stage"] == "failed"
     assert final["metadata"] == {"error": response.json()["error"], "failedStage": "planning"}
-    division = await http.post("/api/query-execution/execute", json={"sql": "SELECT 1 / (id - id) FROM products"})
+    division = await http.post(
+        "/api/query-execution/execute", json={"sql": "SELECT 1 / (id - id) FROM products"}
+    )
     assert division.status_code == 422 and division.json()["error"]["sqlstate"] == "22012"
 
 
 async def test_timeout(http: httpx.AsyncClient) -> None:
     rid = new_id()
     started = time.monotonic()
-    response = await http.post("/api/query-execution/execute", json={"sql": "SELECT pg_sleep(10)", "timeoutMs": 300, "requestId": rid})
+    response = await http.post(
+        "/api/query-execution/execute",
+        json={"sql": "SELECT pg_sleep(10)", "timeoutMs": 300, "requestId": rid},
+    )
     assert response.status_code == 504 and response.json()["error"]["code"] == "timeout"
     assert time.monotonic() - started < 5
     final = (await http.get(f"/api/jobs/{rid}/events")).json()["events"][-1]
     assert final["status"] == "error" and final["metadata"]["error"]["code"] == "timeout"
 
 
-async def test_cancel_stops_the_backend_query(http: httpx.AsyncClient, db: asyncpg.Connection) -> None:
+async def test_cancel_stops_the_backend_query(
+    http: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
     rid = new_id()
     response = await http.post(
         "/api/query-execution/execute",
@@ -140,7 +187,11 @@ async def test_cancel_stops_the_backend_query(http: httpx.AsyncClient, db: async
 
 async def test_cancelled_synchronous_request_answers_409(http: httpx.AsyncClient) -> None:
     rid = new_id()
-    pending = asyncio.create_task(http.post("/api/query-execution/execute", json={"sql": "SELECT pg_sleep(30)", "requestId": rid}))
+    pending = asyncio.create_task(
+        http.post(
+            "/api/query-execution/execute", json={"sql": "SELECT pg_sleep(30)", "requestId": rid}
+        )
+    )
     await wait_for_events(http, rid, until="executing")
     await http.post(f"/api/jobs/{rid}/cancel")
     response = await pending
@@ -190,11 +241,15 @@ UNSAFE_STATEMENTS = [
 ]
 
 
-async def test_unsafe_statements_are_refused_and_change_nothing(http: httpx.AsyncClient, db: asyncpg.Connection) -> None:
+async def test_unsafe_statements_are_refused_and_change_nothing(
+    http: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
     before = await checksum(db)
     for sql in UNSAFE_STATEMENTS:
         rid = new_id()
-        response = await http.post("/api/query-execution/execute", json={"sql": sql, "requestId": rid})
+        response = await http.post(
+            "/api/query-execution/execute", json={"sql": sql, "requestId": rid}
+        )
         assert response.status_code == 422, (sql, response.text)
         assert response.json()["error"]["code"] == "unsafe_sql", sql
         final = (await http.get(f"/api/jobs/{rid}/events")).json()["events"][-1]
@@ -213,7 +268,9 @@ async def test_read_only_transaction_neutralises_what_the_parser_lets_through(
         """
     )
     try:
-        response = await http.post("/api/query-execution/execute", json={"sql": "SELECT sneaky_write()"})
+        response = await http.post(
+            "/api/query-execution/execute", json={"sql": "SELECT sneaky_write()"}
+        )
         assert response.status_code == 422
         assert response.json()["error"]["sqlstate"] == "25006"  # read_only_sql_transaction
         assert await db.fetchval("SELECT count(*) FROM sneaky_target") == 0
@@ -236,7 +293,9 @@ async def test_read_only_transaction_neutralises_what_the_parser_lets_through(
         ([1, 2], 400, "invalid_request"),
     ],
 )
-async def test_invalid_bodies(http: httpx.AsyncClient, body: object, status: int, code: str) -> None:
+async def test_invalid_bodies(
+    http: httpx.AsyncClient, body: object, status: int, code: str
+) -> None:
     response = await http.post("/api/query-execution/execute", json=body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
@@ -244,7 +303,11 @@ async def test_invalid_bodies(http: httpx.AsyncClient, body: object, status: int
 
 
 async def test_bad_json_and_unknown_ids(http: httpx.AsyncClient) -> None:
-    response = await http.post("/api/query-execution/execute", content=b'{"sql": ', headers={"Content-Type": "application/json"})
+    response = await http.post(
+        "/api/query-execution/execute",
+        content=b'{"sql": ',
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400 and "JSON" in response.json()["error"]["message"]
     assert (await http.get("/api/jobs/never-seen")).status_code == 404
     assert (await http.get("/api/jobs/never-seen/events")).status_code == 404
@@ -253,34 +316,57 @@ async def test_bad_json_and_unknown_ids(http: httpx.AsyncClient) -> None:
 
 
 async def test_request_ids_are_generated_or_kept_and_never_reused(http: httpx.AsyncClient) -> None:
-    generated = (await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})).json()["requestId"]
+    generated = (await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})).json()[
+        "requestId"
+    ]
     assert uuid.UUID(generated).version == 4
     rid = new_id()
-    assert (await http.post("/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid})).status_code == 200
-    reused = await http.post("/api/query-execution/execute", json={"sql": "SELECT 2", "requestId": rid})
+    assert (
+        await http.post("/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid})
+    ).status_code == 200
+    reused = await http.post(
+        "/api/query-execution/execute", json={"sql": "SELECT 2", "requestId": rid}
+    )
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "conflict"
     job = (await http.get(f"/api/jobs/{rid}")).json()
     assert job["status"] == "success" and job["rowCount"] == 1 and job["sql"] == "SELECT 1"
     result = (await http.get(f"/api/jobs/{rid}/result")).json()
     assert result["rows"] == [[1]]
-    listed = (await http.get("/api/jobs", params={"topic": "query-execution", "limit": 2})).json()["jobs"]
+    listed = (await http.get("/api/jobs", params={"topic": "query-execution", "limit": 2})).json()[
+        "jobs"
+    ]
     assert len(listed) == 2 and listed[0]["requestId"] == rid
 
 
 async def test_explain_and_show(http: httpx.AsyncClient) -> None:
     rid = new_id()
-    explain = (await http.post("/api/query-execution/execute", json={"sql": "EXPLAIN SELECT * FROM orders", "requestId": rid})).json()
+    explain = (
+        await http.post(
+            "/api/query-execution/execute",
+            json={"sql": "EXPLAIN SELECT * FROM orders", "requestId": rid},
+        )
+    ).json()
     assert "Seq Scan on orders" in explain["rows"][0][0]
-    planning = [e for e in (await http.get(f"/api/jobs/{rid}/events")).json()["events"] if e["stage"] == "planning"]
+    planning = [
+        e
+        for e in (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
+        if e["stage"] == "planning"
+    ]
     assert planning[0]["metadata"]["estimatedRows"] is None
-    show = (await http.post("/api/query-execution/execute", json={"sql": "SHOW transaction_read_only"})).json()
+    show = (
+        await http.post("/api/query-execution/execute", json={"sql": "SHOW transaction_read_only"})
+    ).json()
     assert show["rows"] == [["on"]]
 
 
 async def test_health_and_openapi(http: httpx.AsyncClient) -> None:
     assert (await http.get("/health")).json() == {"status": "ok"}
     spec = (await http.get("/openapi.json")).json()
-    for path in ("/api/query-execution/execute", "/api/jobs/{request_id}", "/api/jobs/{request_id}/cancel"):
+    for path in (
+        "/api/query-execution/execute",
+        "/api/jobs/{request_id}",
+        "/api/jobs/{request_id}/cancel",
+    ):
         assert path in spec["paths"], sorted(spec["paths"])
     assert (await http.get("/docs")).status_code == 200
 
@@ -290,11 +376,17 @@ async def test_database_outage_is_reported_and_recovered_from(
 ) -> None:
     proxy = TcpProxy(database.address)
     await proxy.start()
-    server = start_server(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{database.name}")
+    server = start_server(
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{database.name}"
+    )
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-        assert (await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})).status_code == 200
+        assert (
+            await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
+        ).status_code == 200
         await proxy.stop()
-        down = await http.post("/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": (rid := new_id())})
+        down = await http.post(
+            "/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": (rid := new_id())}
+        )
         assert down.status_code == 503, down.text
         assert down.json()["error"]["code"] == "database_unavailable"
         final = (await http.get(f"/api/jobs/{rid}/events")).json()["events"][-1]

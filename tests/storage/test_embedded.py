@@ -32,7 +32,9 @@ def fixture_data_dir() -> Iterator[Path]:
 
 
 def query(server: ServerProcess, sql: str) -> list[list[object]]:
-    response = httpx.post(f"{server.url}/api/query-execution/execute", json={"sql": sql}, timeout=60)
+    response = httpx.post(
+        f"{server.url}/api/query-execution/execute", json={"sql": sql}, timeout=60
+    )
     assert response.status_code == 200, response.text
     rows: list[list[object]] = response.json()["rows"]
     return rows
@@ -59,7 +61,9 @@ async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
                 GROUP BY 1 ORDER BY 1""",
         )
         assert keys == [["FOREIGN KEY", 4], ["PRIMARY KEY", 5]]
-        span = query(server, "SELECT min(ordered_at)::date::text, max(ordered_at)::date::text FROM orders")[0]
+        span = query(
+            server, "SELECT min(ordered_at)::date::text, max(ordered_at)::date::text FROM orders"
+        )[0]
         assert span[0].startswith("2023") and span[1].startswith("2025")  # type: ignore[union-attr]
         embedded_sum = query(server, CHECKSUM)[0][0]
         embedded_version = query(server, "SHOW server_version_num")[0][0]
@@ -68,7 +72,9 @@ async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
     assert "embedded PostgreSQL stopped" in server.log()
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
 
-    again = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "second.log").start()
+    again = ServerProcess(
+        {"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "second.log"
+    ).start()
     try:
         assert "Loading the demo data set" not in again.log()
         assert query(again, CHECKSUM)[0][0] == embedded_sum
@@ -80,14 +86,18 @@ async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
         assert await db.fetchval(CHECKSUM) == embedded_sum
 
 
-async def test_database_url_is_used_as_is_and_nothing_is_created(db: asyncpg.Connection, database: TestDatabase) -> None:
+async def test_database_url_is_used_as_is_and_nothing_is_created(
+    db: asyncpg.Connection, database: TestDatabase
+) -> None:
     name = f"quart_app_user_{uuid.uuid4().hex[:8]}"
     await db.execute(f'CREATE DATABASE "{name}"')
     url = database.url.replace(f"/{database.name}", f"/{name}")
     server = ServerProcess({"DATABASE_URL": url}).start()
     try:
         assert query(server, "SELECT current_database()") == [[name]]
-        assert query(server, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == [[0]]
+        assert query(
+            server, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ) == [[0]]
         assert "Loading the demo data set" not in server.log()
     finally:
         server.stop()
@@ -96,5 +106,7 @@ async def test_database_url_is_used_as_is_and_nothing_is_created(db: asyncpg.Con
 
 def test_bad_configuration_is_refused_with_a_clear_message(database: TestDatabase) -> None:
     server = ServerProcess({"DATABASE_URL": database.url, "QUART_APP_HISTORY_SIZE": "lots"})
-    with pytest.raises(RuntimeError, match="QUART_APP_HISTORY_SIZE='lots' is not valid: expected an integer"):
+    with pytest.raises(
+        RuntimeError, match="QUART_APP_HISTORY_SIZE='lots' is not valid: expected an integer"
+    ):
         server.start()

@@ -54,7 +54,9 @@ class Collector(stomp.ConnectionListener):  # type: ignore[misc]
         raise AssertionError(f"no terminal event for {request_id}")
 
 
-def stomp_py(port: int, heartbeats: tuple[int, int] = (0, 0)) -> tuple[stomp.WSStompConnection, Collector]:
+def stomp_py(
+    port: int, heartbeats: tuple[int, int] = (0, 0)
+) -> tuple[stomp.WSStompConnection, Collector]:
     connection = stomp.WSStompConnection(
         [("127.0.0.1", port)],
         ws_path="/ws",
@@ -70,7 +72,9 @@ def stomp_py(port: int, heartbeats: tuple[int, int] = (0, 0)) -> tuple[stomp.WSS
 class RawStomp:
     """A bare WebSocket that sends exactly the bytes a test gives it."""
 
-    def __init__(self, port: int, *, subprotocols: list[str] | None = None, receive_buffer: int | None = None) -> None:
+    def __init__(
+        self, port: int, *, subprotocols: list[str] | None = None, receive_buffer: int | None = None
+    ) -> None:
         options = [(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)] if receive_buffer else []
         self.ws = websocket.create_connection(
             f"ws://127.0.0.1:{port}/ws",

@@ -16,7 +16,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package (scripts/test installs it)"),
+    pytest.mark.skipif(
+        shutil.which("chromium") is None,
+        reason="needs Debian's chromium package (scripts/test installs it)",
+    ),
 ]
 
 FOLLOW = """
@@ -54,12 +57,19 @@ async def fixture_page(server: ServerProcess) -> AsyncIterator[Any]:
         await browser.close()
 
 
-async def test_event_source_follows_a_request_and_stops_after_it(page: Any, server: ServerProcess) -> None:
+async def test_event_source_follows_a_request_and_stops_after_it(
+    page: Any, server: ServerProcess
+) -> None:
     rid = f"b-{uuid.uuid4().hex[:12]}"
-    result = await page.evaluate(FOLLOW, {"requestId": rid, "sql": "SELECT * FROM customers LIMIT 300"})
+    result = await page.evaluate(
+        FOLLOW, {"requestId": rid, "sql": "SELECT * FROM customers LIMIT 300"}
+    )
     assert result["status"] == 200
-    stored = httpx.get(f"{server.url}/api/jobs/{rid}/events").json()["events"]
-    assert [item["event"] for item in result["events"]] == stored  # no gap, no duplicate after the reconnect
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        stored = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
+    assert [
+        item["event"] for item in result["events"]
+    ] == stored  # no gap, no duplicate after the reconnect
     assert [item["id"] for item in result["events"]] == [str(event["eventId"]) for event in stored]
     assert stored[-1]["metadata"]["rowCount"] == 300
     assert result["readyState"] == 2  # CLOSED: the 204 stopped the reconnecting

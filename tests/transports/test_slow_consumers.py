@@ -37,7 +37,9 @@ def stalled_sse(port: int, path: str) -> socket.socket:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", port))
-    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
+    sock.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
     return sock
 
 
@@ -72,7 +74,11 @@ async def test_slow_stomp_and_sse_subscribers_are_cut_off(busy_server: ServerPro
         await asyncio.sleep(0.3)
         response = await http.post(
             "/api/query-execution/execute",
-            json={"sql": f"SELECT g FROM generate_series(1, {ROWS}) AS g", "requestId": rid, "maxRows": ROWS},
+            json={
+                "sql": f"SELECT g FROM generate_series(1, {ROWS}) AS g",
+                "requestId": rid,
+                "maxRows": ROWS,
+            },
         )
         assert response.status_code == 200
         stored = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
@@ -93,15 +99,26 @@ async def test_slow_stomp_and_sse_subscribers_are_cut_off(busy_server: ServerPro
         assert raw.endswith(b"0\r\n\r\n")  # the chunked body was ended by the server
         assert 0 < raw.count(b"event: status") < len(stored)
 
-        assert (await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})).status_code == 200
+        assert (
+            await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
+        ).status_code == 200
 
 
 async def test_cut_off_subscriber_may_resume_with_replay(busy_server: ServerProcess) -> None:
     """What a cut-off client should do next: reconnect with its last eventId and miss nothing."""
     rid = f"resume-{uuid.uuid4().hex[:12]}"
     async with httpx.AsyncClient(base_url=busy_server.url, timeout=60) as http:
-        await http.post("/api/query-execution/execute", json={"sql": "SELECT g FROM generate_series(1, 500) g", "requestId": rid, "maxRows": 500})
+        await http.post(
+            "/api/query-execution/execute",
+            json={
+                "sql": "SELECT g FROM generate_series(1, 500) g",
+                "requestId": rid,
+                "maxRows": 500,
+            },
+        )
         stored = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
         seen: list[dict[str, Any]] = stored[:100]
-        rest = await read_stream(http, f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": str(seen[-1]["eventId"])})
+        rest = await read_stream(
+            http, f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": str(seen[-1]["eventId"])}
+        )
     assert seen + rest == stored

@@ -42,7 +42,10 @@ async def test_seed_flow(server: ServerProcess, http: httpx.AsyncClient) -> None
             headers = source.response.headers
             assert headers["content-type"].startswith("text/event-stream")
             assert headers["cache-control"] == "no-cache"
-            response = await http.post("/api/query-execution/execute", json={"sql": "SELECT * FROM products", "requestId": rid})
+            response = await http.post(
+                "/api/query-execution/execute",
+                json={"sql": "SELECT * FROM products", "requestId": rid},
+            )
             assert response.status_code == 200
             events = []
             async for sse in source.aiter_sse():  # ends by itself after the request's last event
@@ -65,32 +68,57 @@ async def test_stream_starts_with_retry_and_pings_when_idle(server: ServerProces
     assert time.monotonic() - started < 5  # QUART_APP_SSE_PING_SECONDS=1 in the tests
 
 
-async def test_replay_with_last_event_id_header_and_query(server: ServerProcess, http: httpx.AsyncClient) -> None:
+async def test_replay_with_last_event_id_header_and_query(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
     rid = new_id()
     await http.post("/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid})
     stored = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
         assert await read_stream(client, f"/sse/topic/requests/{rid}?lastEventId=0") == stored
         middle = str(stored[2]["eventId"])
-        assert await read_stream(client, f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": middle}) == stored[3:]
+        assert (
+            await read_stream(
+                client, f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": middle}
+            )
+            == stored[3:]
+        )
         # The header wins over the query parameter, as on an EventSource reconnect.
-        assert await read_stream(
-            client, f"/sse/topic/requests/{rid}?lastEventId=0", headers={"Last-Event-ID": middle}
-        ) == stored[3:]
-        finished = await client.get(f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": str(stored[-1]["eventId"])})
+        assert (
+            await read_stream(
+                client,
+                f"/sse/topic/requests/{rid}?lastEventId=0",
+                headers={"Last-Event-ID": middle},
+            )
+            == stored[3:]
+        )
+        finished = await client.get(
+            f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": str(stored[-1]["eventId"])}
+        )
         assert finished.status_code == 204
         assert (await client.get(f"/sse/topic/requests/{rid}")).status_code == 204
 
 
-async def test_topic_stream_replays_then_goes_live(server: ServerProcess, http: httpx.AsyncClient) -> None:
+async def test_topic_stream_replays_then_goes_live(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
     first = new_id()
     await http.post("/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": first})
     stored = (await http.get(f"/api/jobs/{first}/events")).json()["events"]
     second = new_id()
     events: list[dict[str, Any]] = []
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        async with aconnect_sse(client, "GET", "/sse/topic/query-execution", headers={"Last-Event-ID": str(stored[-3]["eventId"])}) as source:
-            post = asyncio.create_task(http.post("/api/query-execution/execute", json={"sql": "SELECT 2", "requestId": second}))
+        async with aconnect_sse(
+            client,
+            "GET",
+            "/sse/topic/query-execution",
+            headers={"Last-Event-ID": str(stored[-3]["eventId"])},
+        ) as source:
+            post = asyncio.create_task(
+                http.post(
+                    "/api/query-execution/execute", json={"sql": "SELECT 2", "requestId": second}
+                )
+            )
             async for sse in source.aiter_sse():
                 if not sse.data:
                     continue
@@ -115,13 +143,17 @@ async def test_topic_stream_replays_then_goes_live(server: ServerProcess, http: 
         ("/sse/topic/nl-to-sql?lastEventId=-1", {}, 400),
     ],
 )
-async def test_bad_streams_get_clear_errors(http: httpx.AsyncClient, path: str, headers: dict[str, str], status: int) -> None:
+async def test_bad_streams_get_clear_errors(
+    http: httpx.AsyncClient, path: str, headers: dict[str, str], status: int
+) -> None:
     response = await http.get(path, headers=headers)
     assert response.status_code == status
     assert response.json()["error"]["message"]
 
 
-async def test_stomp_and_sse_deliver_the_same_events(server: ServerProcess, http: httpx.AsyncClient) -> None:
+async def test_stomp_and_sse_deliver_the_same_events(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
     rid = new_id()
     connection, collector = await asyncio.to_thread(stomp_py, server.port)
     try:
@@ -130,7 +162,10 @@ async def test_stomp_and_sse_deliver_the_same_events(server: ServerProcess, http
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
             reading = asyncio.create_task(read_stream(client, f"/sse/topic/requests/{rid}"))
             await asyncio.sleep(0.2)
-            await http.post("/api/query-execution/execute", json={"sql": "SELECT * FROM orders", "requestId": rid, "maxRows": 30000})
+            await http.post(
+                "/api/query-execution/execute",
+                json={"sql": "SELECT * FROM orders", "requestId": rid, "maxRows": 30000},
+            )
             over_sse = await reading
         over_stomp = await asyncio.to_thread(collector.events_until_terminal, rid)
         raw_stomp = [headers["message-id"] for headers, _ in collector.messages]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+
 import httpx
 import pytest
 
@@ -17,7 +18,9 @@ def new_id() -> str:
 
 
 def api_events(server: ServerProcess, request_id: str) -> list[dict[str, object]]:
-    events: list[dict[str, object]] = httpx.get(f"{server.url}/api/jobs/{request_id}/events").json()["events"]
+    events: list[dict[str, object]] = httpx.get(
+        f"{server.url}/api/jobs/{request_id}/events"
+    ).json()["events"]
     return events
 
 
@@ -25,16 +28,25 @@ def test_seed_flow_with_stomp_py(server: ServerProcess) -> None:
     connection, collector = stomp_py(server.port)
     rid = new_id()
     try:
-        connection.subscribe(f"/topic/requests/{rid}", id="sub-1", headers={"receipt": "subscribed"})
+        connection.subscribe(
+            f"/topic/requests/{rid}", id="sub-1", headers={"receipt": "subscribed"}
+        )
         assert collector.wait_for("RECEIPT")[0]["receipt-id"] == "subscribed"
-        body = json.dumps({"sql": "SELECT id, name FROM customers ORDER BY id", "requestId": rid, "maxRows": 2500})
+        body = json.dumps(
+            {"sql": "SELECT id, name FROM customers ORDER BY id", "requestId": rid, "maxRows": 2500}
+        )
         connection.send("/app/query-execution/execute", body, headers={"receipt": "sent"})
         receipt, _ = collector.wait_for("RECEIPT")
         assert receipt["receipt-id"] == "sent" and receipt["request-id"] == rid
         events = collector.events_until_terminal(rid)
     finally:
         connection.disconnect()
-    assert [event["stage"] for event in events][:4] == ["received", "validating", "planning", "executing"]
+    assert [event["stage"] for event in events][:4] == [
+        "received",
+        "validating",
+        "planning",
+        "executing",
+    ]
     assert events[-1]["status"] == "success" and events[-1]["metadata"]["rowCount"] == 2500
     assert events == api_events(server, rid)
     headers = collector.messages[0][0]
@@ -48,7 +60,11 @@ def test_send_without_request_id_gets_one_in_the_receipt(server: ServerProcess) 
     connection, collector = stomp_py(server.port)
     try:
         connection.subscribe("/topic/query-execution", id="all")
-        connection.send("/app/query-execution/execute", json.dumps({"sql": "SELECT 42"}), headers={"receipt": "r"})
+        connection.send(
+            "/app/query-execution/execute",
+            json.dumps({"sql": "SELECT 42"}),
+            headers={"receipt": "r"},
+        )
         rid = collector.wait_for("RECEIPT")[0]["request-id"]
         assert uuid.UUID(rid).version == 4
         events = collector.events_until_terminal(rid)
@@ -59,16 +75,28 @@ def test_send_without_request_id_gets_one_in_the_receipt(server: ServerProcess) 
 
 def test_replay_from_last_event_id_then_live(server: ServerProcess) -> None:
     rid = new_id()
-    httpx.post(f"{server.url}/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid})
+    httpx.post(
+        f"{server.url}/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid}
+    )
     stored = api_events(server, rid)
     connection, collector = stomp_py(server.port)
     try:
         connection.subscribe(f"/topic/requests/{rid}", id="all", headers={"last-event-id": "0"})
-        connection.subscribe(f"/topic/requests/{rid}", id="tail", headers={"last-event-id": str(stored[2]["eventId"])})
-        connection.subscribe("/topic/query-execution", id="topic", headers={"last-event-id": str(stored[-2]["eventId"])})
+        connection.subscribe(
+            f"/topic/requests/{rid}",
+            id="tail",
+            headers={"last-event-id": str(stored[2]["eventId"])},
+        )
+        connection.subscribe(
+            "/topic/query-execution",
+            id="topic",
+            headers={"last-event-id": str(stored[-2]["eventId"])},
+        )
         time.sleep(0.5)
         later = new_id()
-        connection.send("/app/query-execution/execute", json.dumps({"sql": "SELECT 2", "requestId": later}))
+        connection.send(
+            "/app/query-execution/execute", json.dumps({"sql": "SELECT 2", "requestId": later})
+        )
         collector.events_until_terminal(later)
     finally:
         connection.disconnect()
@@ -110,9 +138,15 @@ def test_disconnect_with_receipt(server: ServerProcess) -> None:
 
 @pytest.mark.parametrize(
     ("offered", "chosen"),
-    [(["v10.stomp", "v11.stomp", "v12.stomp"], "v12.stomp"), (["v11.stomp"], "v11.stomp"), ([], None)],
+    [
+        (["v10.stomp", "v11.stomp", "v12.stomp"], "v12.stomp"),
+        (["v11.stomp"], "v11.stomp"),
+        ([], None),
+    ],
 )
-def test_subprotocol_is_echoed(server: ServerProcess, offered: list[str], chosen: str | None) -> None:
+def test_subprotocol_is_echoed(
+    server: ServerProcess, offered: list[str], chosen: str | None
+) -> None:
     client = RawStomp(server.port, subprotocols=offered)
     try:
         assert client.ws.subprotocol == chosen
@@ -154,24 +188,83 @@ def test_client_heart_beats_keep_the_connection_open(server: ServerProcess) -> N
 
 MALFORMED = [
     ("bad command", "HELLO\n\n\0", "malformed frame", "unknown command"),
-    ("bad escape", "CONNECT\n\n\0SEND\ndestination:/app/x\\t\n\n\0", "malformed frame", "invalid escape"),
-    ("missing NUL", "CONNECT\n\n\0SEND\ndestination:/app/x\ncontent-length:2\n\nabc\0", "malformed frame", "NUL"),
-    ("oversize", "CONNECT\n\n\0SEND\ndestination:/a\n\n" + "x" * 70_000 + "\0", "malformed frame", "larger than"),
-    ("bad content-length", "CONNECT\n\n\0SEND\ncontent-length:abc\n\n\0", "malformed frame", "content-length"),
-    ("before CONNECT", "SUBSCRIBE\nid:1\ndestination:/topic/nl-to-sql\n\n\0", "CONNECT expected", ""),
-    ("unknown destination", "CONNECT\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/other\n\n\0", "unknown destination", "/topic/other"),
-    ("missing id", "CONNECT\n\n\0SUBSCRIBE\ndestination:/topic/nl-to-sql\n\n\0", "missing id header", ""),
-    ("bad last-event-id", "CONNECT\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/nl-to-sql\nlast-event-id:x\n\n\0", "invalid last-event-id", ""),
-    ("SEND nowhere", "CONNECT\n\n\0SEND\ndestination:/app/nothing\n\n{}\0", "unknown destination", ""),
-    ("SEND bad JSON", "CONNECT\n\n\0SEND\ndestination:/app/query-execution/execute\n\n{\"sql\":\0", "invalid_request", "JSON"),
-    ("SEND bad body", "CONNECT\n\n\0SEND\ndestination:/app/query-execution/execute\n\n{\"sql\":5}\0", "invalid_request", "sql"),
+    (
+        "bad escape",
+        "CONNECT\n\n\0SEND\ndestination:/app/x\\t\n\n\0",
+        "malformed frame",
+        "invalid escape",
+    ),
+    (
+        "missing NUL",
+        "CONNECT\n\n\0SEND\ndestination:/app/x\ncontent-length:2\n\nabc\0",
+        "malformed frame",
+        "NUL",
+    ),
+    (
+        "oversize",
+        "CONNECT\n\n\0SEND\ndestination:/a\n\n" + "x" * 70_000 + "\0",
+        "malformed frame",
+        "larger than",
+    ),
+    (
+        "bad content-length",
+        "CONNECT\n\n\0SEND\ncontent-length:abc\n\n\0",
+        "malformed frame",
+        "content-length",
+    ),
+    (
+        "before CONNECT",
+        "SUBSCRIBE\nid:1\ndestination:/topic/nl-to-sql\n\n\0",
+        "CONNECT expected",
+        "",
+    ),
+    (
+        "unknown destination",
+        "CONNECT\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/other\n\n\0",
+        "unknown destination",
+        "/topic/other",
+    ),
+    (
+        "missing id",
+        "CONNECT\n\n\0SUBSCRIBE\ndestination:/topic/nl-to-sql\n\n\0",
+        "missing id header",
+        "",
+    ),
+    (
+        "bad last-event-id",
+        "CONNECT\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/nl-to-sql\nlast-event-id:x\n\n\0",
+        "invalid last-event-id",
+        "",
+    ),
+    (
+        "SEND nowhere",
+        "CONNECT\n\n\0SEND\ndestination:/app/nothing\n\n{}\0",
+        "unknown destination",
+        "",
+    ),
+    (
+        "SEND bad JSON",
+        'CONNECT\n\n\0SEND\ndestination:/app/query-execution/execute\n\n{"sql":\0',
+        "invalid_request",
+        "JSON",
+    ),
+    (
+        "SEND bad body",
+        'CONNECT\n\n\0SEND\ndestination:/app/query-execution/execute\n\n{"sql":5}\0',
+        "invalid_request",
+        "sql",
+    ),
     ("transactions", "CONNECT\n\n\0BEGIN\ntransaction:t\n\n\0", "BEGIN is not supported", ""),
     ("bad version", "CONNECT\naccept-version:2.0\n\n\0", "unsupported STOMP version", ""),
     ("invalid UTF-8", b"CONNECT\n\n\0SEND\nx:\xff\n\n\0", "malformed frame", "UTF-8"),
 ]
 
 
-@pytest.mark.parametrize(("data", "message", "detail"), [case[1:] for case in MALFORMED], ids=[case[0] for case in MALFORMED])
+@pytest.mark.parametrize(
+    ("data", "message", "detail"),
+    [case[1:] for case in MALFORMED],
+    ids=[case[0] for case in MALFORMED],
+)
 def test_malformed_input_gets_error_then_close(
     server: ServerProcess, data: str | bytes, message: str, detail: str
 ) -> None:
@@ -186,7 +279,9 @@ def test_malformed_input_gets_error_then_close(
         assert detail in frames[0].body.decode()
         assert client.closed
         rid = new_id()
-        response = httpx.post(f"{server.url}/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid})
+        response = httpx.post(
+            f"{server.url}/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": rid}
+        )
         assert response.status_code == 200
         assert collector.events_until_terminal(rid)[-1]["status"] == "success"
     finally:
@@ -214,7 +309,10 @@ def test_frames_split_across_messages_and_joined_in_one(server: ServerProcess) -
     for start in range(0, len(data), 7):
         client.send(data[start : start + 7])
     frames = []
-    while not frames or json.loads(frames[-1].body or b'{"status":"progress"}').get("status") == "progress":
+    while (
+        not frames
+        or json.loads(frames[-1].body or b'{"status":"progress"}').get("status") == "progress"
+    ):
         frames.append(client.next_frame())
     commands = [frame.command for frame in frames]
     assert commands[0] == "CONNECTED" and "RECEIPT" in commands

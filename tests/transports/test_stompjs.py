@@ -16,7 +16,8 @@ from tests.servers import ServerProcess
 SCRIPT = Path(__file__).resolve().parent.parent / "js" / "stomp_client.mjs"
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (SCRIPT.parent / "node_modules" / "@stomp" / "stompjs").exists(),
+    shutil.which("node") is None
+    or not (SCRIPT.parent / "node_modules" / "@stomp" / "stompjs").exists(),
     reason="needs Node.js and `npm install` in tests/js (scripts/test does both)",
 )
 
@@ -24,7 +25,13 @@ pytestmark = pytest.mark.skipif(
 def test_stompjs_follows_a_request(server: ServerProcess) -> None:
     rid = f"js-{uuid.uuid4().hex[:12]}"
     done = subprocess.run(
-        ["node", str(SCRIPT), f"ws://127.0.0.1:{server.port}/ws", rid, "SELECT id, email FROM customers LIMIT 20"],
+        [
+            "node",
+            str(SCRIPT),
+            f"ws://127.0.0.1:{server.port}/ws",
+            rid,
+            "SELECT id, email FROM customers LIMIT 20",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
