@@ -32,13 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("asyncio").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
-    logging.getLogger("hypercorn.error").propagate = False  # it has a handler of its own
 
     hypercorn = HypercornConfig()
     hypercorn.bind = [
         f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
     ]
     hypercorn.accesslog = None
+    hypercorn.errorlog = logging.getLogger("hypercorn.error")  # log through our handler only
     hypercorn.graceful_timeout = 5
     asyncio.run(_serve(create_app(config), hypercorn))
     return 0

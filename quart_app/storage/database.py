@@ -9,6 +9,7 @@ import os
 import stat
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
@@ -16,6 +17,16 @@ from ..config import Config
 from . import demo_data
 
 log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10  # seconds; asyncpg waits 60 by default for a host that never answers
+
+
+def describe_url(url: str) -> str:
+    """``host:port/database`` of a PostgreSQL URL, without user or password, for logs."""
+    parts = urlsplit(url)
+    host = parse_qs(parts.query).get("host", [parts.hostname or "localhost"])[0]
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path or '/'}"
 
 
 class Database:
@@ -41,12 +52,30 @@ class Database:
             min_size=0,
             max_size=self.config.pool_max_size,
             init=_init_connection,
+            timeout=CONNECT_TIMEOUT,
             server_settings={"application_name": "quart_app"},
         )
         await self.pool
         if self.config.embedded:
             async with self.pool.acquire() as connection:
                 await demo_data.ensure_loaded(connection)
+        else:
+            await self._check_reachable()
+
+    async def _check_reachable(self) -> None:
+        assert self.pool is not None
+        try:
+            async with self.pool.acquire() as connection:
+                await connection.fetchval("SELECT 1")
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning(
+                "the database at %s is not reachable yet (%s); requests answer "
+                "database_unavailable until it is",
+                describe_url(self.url or ""),
+                str(error).splitlines()[0] if str(error) else type(error).__name__,
+            )
+        else:
+            log.info("using the database at %s", describe_url(self.url or ""))
 
     async def stop(self) -> None:
         if self.pool is not None:
