@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..bus import valid_request_id
-from ..errors import APIError, Cancelled, Conflict, InvalidRequest, NotFound, RequestIdInUse
+from ..errors import APIError, Conflict, InvalidRequest, NotFound, RequestIdInUse
 from ..events import Topic, utc_timestamp
 
 JobStatus = Literal["running", "success", "error", "cancelled"]
@@ -134,7 +134,13 @@ class JobRegistry:
         excess = len(self._jobs) - self.kept
         if excess <= 0:
             return
-        for request_id in [rid for rid, job in self._jobs.items() if job.finished][:excess]:
+        oldest_finished = []
+        for request_id, job in self._jobs.items():
+            if job.finished:
+                oldest_finished.append(request_id)
+                if len(oldest_finished) == excess:
+                    break
+        for request_id in oldest_finished:
             del self._jobs[request_id]
 
 
@@ -144,5 +150,3 @@ def _retrieve_exception(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
 
-
-__all__ = ["Cancelled", "Job", "JobRegistry", "JobStatus"]

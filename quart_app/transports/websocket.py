@@ -88,8 +88,8 @@ class StompSession:
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {self.session_id}")
+        reader = asyncio.create_task(self._read_loop(), name=f"stomp reader {self.session_id}")
         try:
-            reader = asyncio.create_task(self._read_loop(), name=f"stomp reader {self.session_id}")
             done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
             if reader in done:
                 if (error := reader.exception()) is not None:
@@ -106,6 +106,8 @@ class StompSession:
             self.closing = close
             await self._finish_writer(writer)
         finally:
+            # Also reached when the client disconnects and Quart cancels this handler.
+            reader.cancel()
             writer.cancel()
             for subscribed in self.subscriptions.values():
                 await subscribed.context.__aexit__(None, None, None)
