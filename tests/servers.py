@@ -113,30 +113,34 @@ class ServerProcess:
             tempfile.mkstemp(prefix="quart_app_server_", suffix=".log")[1]
         )
         self.process: subprocess.Popen[bytes] | None = None
+        self._final_log: str | None = None
 
     def start(self, timeout: float = 60) -> ServerProcess:
         env = {key: value for key, value in os.environ.items() if not key.startswith("QUART_APP_")}
         env.pop("DATABASE_URL", None)
         env.update(self.env)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "quart_app", "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "quart_app", "--port", str(self.port)],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return self
             time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"server did not become healthy in {timeout} s:\n{self.log()}")
 
     def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, as a service manager would; the exit code. The log file is removed."""
         assert self.process is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -145,9 +149,14 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._final_log is None:
+            self._final_log = self.log()
+            self.log_path.unlink(missing_ok=True)
         return self.process.returncode
 
     def log(self) -> str:
+        if self._final_log is not None:
+            return self._final_log
         return self.log_path.read_text(errors="replace")
 
 

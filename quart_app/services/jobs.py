@@ -149,4 +149,3 @@ def _retrieve_exception(task: asyncio.Task[Any]) -> None:
     # exception here keeps asyncio from logging "exception was never retrieved".
     if not task.cancelled():
         task.exception()
-

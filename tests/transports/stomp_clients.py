@@ -129,4 +129,7 @@ class RawStomp:
             return True
 
     def close(self) -> None:
-        self.ws.close()
+        try:
+            self.ws.close(timeout=1)
+        finally:
+            self.ws.shutdown()  # close() skips the socket once the server has closed it

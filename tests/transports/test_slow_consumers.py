@@ -95,6 +95,8 @@ async def test_slow_stomp_and_sse_subscribers_are_cut_off(busy_server: ServerPro
         assert frames[-1].command == "ERROR" and frames[-1].headers["message"] == "slow consumer"
         assert 0 < sum(frame.command == "MESSAGE" for frame in frames) < len(stored)
         raw = await asyncio.to_thread(read_to_end, slow_sse)
+        slow_sse.close()
+        slow_stomp.close()
         assert raw.startswith(b"HTTP/1.1 200")
         assert raw.endswith(b"0\r\n\r\n")  # the chunked body was ended by the server
         assert 0 < raw.count(b"event: status") < len(stored)

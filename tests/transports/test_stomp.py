@@ -5,12 +5,28 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from tests.servers import ServerProcess
 from tests.transports.stomp_clients import RawStomp, stomp_py
+
+
+@pytest.fixture(name="raw_stomp")
+def fixture_raw_stomp(server: ServerProcess) -> Iterator[Callable[..., RawStomp]]:
+    """Opens raw STOMP connections to the test server; all are closed afterwards."""
+    opened: list[RawStomp] = []
+
+    def open_one(**options: object) -> RawStomp:
+        client = RawStomp(server.port, **options)  # type: ignore[arg-type]
+        opened.append(client)
+        return client
+
+    yield open_one
+    for client in opened:
+        client.close()
 
 
 def new_id() -> str:
@@ -125,8 +141,8 @@ def test_unsubscribe_stops_delivery(server: ServerProcess) -> None:
     assert collector.messages == []
 
 
-def test_disconnect_with_receipt(server: ServerProcess) -> None:
-    client = RawStomp(server.port)
+def test_disconnect_with_receipt(raw_stomp: Callable[..., RawStomp], server: ServerProcess) -> None:
+    client = raw_stomp()
     assert client.ws.subprotocol == "v12.stomp"
     connected = client.connect()
     assert connected.headers["version"] == "1.2"
@@ -145,9 +161,9 @@ def test_disconnect_with_receipt(server: ServerProcess) -> None:
     ],
 )
 def test_subprotocol_is_echoed(
-    server: ServerProcess, offered: list[str], chosen: str | None
+    raw_stomp: Callable[..., RawStomp], offered: list[str], chosen: str | None
 ) -> None:
-    client = RawStomp(server.port, subprotocols=offered)
+    client = raw_stomp(subprotocols=offered)
     try:
         assert client.ws.subprotocol == chosen
         assert client.connect().command == "CONNECTED"
@@ -155,17 +171,19 @@ def test_subprotocol_is_echoed(
         client.close()
 
 
-def test_stomp_10_and_11_clients(server: ServerProcess) -> None:
+def test_stomp_10_and_11_clients(raw_stomp: Callable[..., RawStomp], server: ServerProcess) -> None:
     for accept, version in (("1.0", "1.0"), ("1.1", "1.1"), (None, "1.0")):
-        client = RawStomp(server.port)
+        client = raw_stomp()
         header = f"accept-version:{accept}\n" if accept else ""
         client.send(f"CONNECT\n{header}\n\0")
         assert client.next_frame().headers["version"] == version
         client.close()
 
 
-def test_heart_beats_are_sent_and_enforced(server: ServerProcess) -> None:
-    client = RawStomp(server.port)
+def test_heart_beats_are_sent_and_enforced(
+    raw_stomp: Callable[..., RawStomp], server: ServerProcess
+) -> None:
+    client = raw_stomp()
     client.connect(heart_beat="1000,500")
     started = time.monotonic()
     frames = client.frames(timeout=6)  # we send nothing: the server must give up on us
@@ -175,8 +193,10 @@ def test_heart_beats_are_sent_and_enforced(server: ServerProcess) -> None:
     assert 1.5 < waited < 5
 
 
-def test_client_heart_beats_keep_the_connection_open(server: ServerProcess) -> None:
-    client = RawStomp(server.port)
+def test_client_heart_beats_keep_the_connection_open(
+    raw_stomp: Callable[..., RawStomp], server: ServerProcess
+) -> None:
+    client = raw_stomp()
     client.connect(heart_beat="300,0")
     for _ in range(12):
         client.send("\n")
@@ -266,11 +286,15 @@ MALFORMED = [
     ids=[case[0] for case in MALFORMED],
 )
 def test_malformed_input_gets_error_then_close(
-    server: ServerProcess, data: str | bytes, message: str, detail: str
+    raw_stomp: Callable[..., RawStomp],
+    server: ServerProcess,
+    data: str | bytes,
+    message: str,
+    detail: str,
 ) -> None:
     bystander, collector = stomp_py(server.port)
     bystander.subscribe("/topic/query-execution", id="b")
-    client = RawStomp(server.port)
+    client = raw_stomp()
     try:
         client.send(data)
         frames = [frame for frame in client.frames(timeout=5) if frame.command != "CONNECTED"]
@@ -289,16 +313,20 @@ def test_malformed_input_gets_error_then_close(
         bystander.disconnect()
 
 
-def test_error_frame_carries_the_receipt_id(server: ServerProcess) -> None:
-    client = RawStomp(server.port)
+def test_error_frame_carries_the_receipt_id(
+    raw_stomp: Callable[..., RawStomp], server: ServerProcess
+) -> None:
+    client = raw_stomp()
     client.connect()
     client.send("SUBSCRIBE\nid:1\ndestination:/nowhere\nreceipt:77\n\n\0")
     error = client.next_frame()
     assert error.command == "ERROR" and error.headers["receipt-id"] == "77"
 
 
-def test_frames_split_across_messages_and_joined_in_one(server: ServerProcess) -> None:
-    client = RawStomp(server.port)
+def test_frames_split_across_messages_and_joined_in_one(
+    raw_stomp: Callable[..., RawStomp], server: ServerProcess
+) -> None:
+    client = raw_stomp()
     rid = new_id()
     data = (
         "CONNECT\naccept-version:1.2\n\n\0"
