@@ -27,6 +27,10 @@ class Config:
     """
 
     database_url: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    llm_timeout_seconds: float = 60.0
     data_dir: Path = field(default_factory=_default_data_dir)
     log_level: str = "INFO"
     # Bus and transports
@@ -49,7 +53,12 @@ class Config:
     pool_max_size: int = 10
     jobs_kept: int = 10_000
 
-    _ENV_NAMES: ClassVar[dict[str, str]] = {"database_url": "DATABASE_URL"}
+    _ENV_NAMES: ClassVar[dict[str, str]] = {
+        "database_url": "DATABASE_URL",
+        "openai_api_key": "OPENAI_API_KEY",
+        "openai_base_url": "OPENAI_BASE_URL",
+        "openai_model": "OPENAI_MODEL",
+    }
 
     def __post_init__(self) -> None:
         for name in (
@@ -88,6 +97,11 @@ class Config:
                 continue
             values[item.name] = _convert(name, raw, item.type)
         return cls(**values)
+
+    @property
+    def uses_openai(self) -> bool:
+        """True when questions go to an OpenAI-compatible endpoint rather than the offline engine."""
+        return bool(self.openai_api_key or self.openai_base_url)
 
     @property
     def embedded(self) -> bool:

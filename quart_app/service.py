@@ -17,6 +17,10 @@ from .bus import EventBus, MemoryHistory
 from .config import Config
 from .errors import InvalidRequest, NotFound
 from .services.jobs import Job, JobRegistry
+from .services.nl_to_sql.engine import Engine
+from .services.nl_to_sql.offline import OfflineEngine
+from .services.nl_to_sql.openai_engine import OpenAIEngine
+from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
 from .services.query_execution import ExecuteRequest, QueryExecutionService
 from .storage.database import Database
 
@@ -32,12 +36,23 @@ class ExecuteBody(BaseModel):
 
     sql: str = Field(min_length=1, max_length=1_000_000, description="One read-only statement.")
     requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
-    maxRows: int | None = Field(
-        default=None, ge=1, description="Rows returned at most (default 1000)."
-    )
+    maxRows: int | None = Field(default=None, ge=1, description="Rows returned at most (1000).")
+    timeoutMs: int | None = Field(default=None, ge=1, description="Statement timeout (30000).")
+
+
+class ConvertBody(BaseModel):
+    """Body of ``POST /api/nl-to-sql/convert`` and ``SEND /app/nl-to-sql/convert``."""
+
+    model_config = ConfigDict(strict=True)
+
+    question: str = Field(min_length=1, max_length=4_000, description="The question, in words.")
+    requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
+    execute: bool = Field(default=False, description="Run the SQL too, under the same requestId.")
+    maxRows: int | None = Field(default=None, ge=1, description="With execute: rows at most.")
     timeoutMs: int | None = Field(
-        default=None, ge=1, description="Statement timeout (default 30000)."
+        default=None, ge=1, description="With execute: statement timeout."
     )
+    refreshSchema: bool = Field(default=False, description="Introspect the database again first.")
 
 
 @dataclass(slots=True)
@@ -47,6 +62,7 @@ class Service:
     bus: EventBus
     jobs: JobRegistry
     query_execution: QueryExecutionService
+    nl_to_sql: NlToSqlService
     operations: Mapping[str, Callable[[Mapping[str, Any]], Job]] = field(default_factory=dict)
 
     @classmethod
@@ -54,10 +70,15 @@ class Service:
         database = Database(config)
         bus = EventBus(MemoryHistory(config.history_size), queue_size=config.subscriber_queue_size)
         jobs = JobRegistry(config.jobs_kept)
-        service = cls(
-            config, database, bus, jobs, QueryExecutionService(config, database, bus, jobs)
+        query_execution = QueryExecutionService(config, database, bus, jobs)
+        nl_to_sql = NlToSqlService(
+            config, database, bus, jobs, make_engine(config), query_execution
         )
-        service.operations = {"query-execution/execute": service.execute}
+        service = cls(config, database, bus, jobs, query_execution, nl_to_sql)
+        service.operations = {
+            "query-execution/execute": service.execute,
+            "nl-to-sql/convert": service.convert,
+        }
         return service
 
     def start(self, operation: str, body: Any) -> Job:
@@ -72,15 +93,41 @@ class Service:
 
     def execute(self, body: Mapping[str, Any]) -> Job:
         request = parse_body(ExecuteBody, body)
-        max_rows = request.maxRows or self.config.default_max_rows
-        timeout_ms = request.timeoutMs or self.config.default_timeout_ms
+        max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
+        return self.query_execution.submit(
+            ExecuteRequest(request.sql, max_rows, timeout_ms), request_id=request.requestId
+        )
+
+    def convert(self, body: Mapping[str, Any]) -> Job:
+        request = parse_body(ConvertBody, body)
+        if not request.question.strip():
+            raise InvalidRequest("question must not be blank")
+        max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
+        convert = ConvertRequest(
+            request.question.strip(), request.execute, max_rows, timeout_ms, request.refreshSchema
+        )
+        return self.nl_to_sql.submit(convert, request_id=request.requestId)
+
+    def _limits(self, max_rows: int | None, timeout_ms: int | None) -> tuple[int, int]:
+        max_rows = max_rows or self.config.default_max_rows
+        timeout_ms = timeout_ms or self.config.default_timeout_ms
         if max_rows > self.config.max_rows_limit:
             raise InvalidRequest(f"maxRows may be at most {self.config.max_rows_limit}")
         if timeout_ms > self.config.max_timeout_ms:
             raise InvalidRequest(f"timeoutMs may be at most {self.config.max_timeout_ms}")
-        return self.query_execution.submit(
-            ExecuteRequest(request.sql, max_rows, timeout_ms), request_id=request.requestId
+        return max_rows, timeout_ms
+
+
+def make_engine(config: Config) -> Engine:
+    """The OpenAI-compatible engine when a key or base URL is set, else the offline one."""
+    if config.uses_openai:
+        return OpenAIEngine(
+            api_key=config.openai_api_key,
+            base_url=config.openai_base_url,
+            model=config.openai_model,
+            timeout=config.llm_timeout_seconds,
         )
+    return OfflineEngine()
 
 
 def parse_body(model: type[M], body: Mapping[str, Any]) -> M:

@@ -16,7 +16,7 @@ from quart_schema import (
 )
 
 from ..errors import InvalidRequest, NotFound
-from ..service import ExecuteBody, current_service
+from ..service import ConvertBody, ExecuteBody, current_service
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -86,6 +86,31 @@ class PreferHeader(BaseModel):
 _ERRORS = {status: ErrorBody for status in (400, 404, 409, 422, 503, 504)}
 
 
+class ConvertResult(BaseModel):
+    requestId: str
+    sql: str
+    engine: str
+    model: str | None
+    durationMs: int
+    result: ExecuteResult | None = None
+
+
+@blueprint.post("/nl-to-sql/convert")
+@tag(["nl-to-sql"])
+@document_request(ConvertBody)
+@document_headers(PreferHeader)
+@document_response(ConvertResult, 200)
+@document_response(Accepted, 202)
+@document_response(ErrorBody, 400)
+@document_response(ErrorBody, 409)
+@document_response(ErrorBody, 422)
+@document_response(ErrorBody, 503)
+@document_response(ErrorBody, 504)
+async def convert() -> Any:
+    """Turn a question into SQL, streaming each step; with ``execute`` run it too."""
+    return await _start("nl-to-sql/convert")
+
+
 @blueprint.post("/query-execution/execute")
 @tag(["query-execution"])
 @document_request(ExecuteBody)
@@ -99,8 +124,12 @@ _ERRORS = {status: ErrorBody for status in (400, 404, 409, 422, 503, 504)}
 @document_response(ErrorBody, 504)
 async def execute() -> Any:
     """Run one read-only SQL statement; events follow on both transports."""
+    return await _start("query-execution/execute")
+
+
+async def _start(operation: str) -> Any:
     body = await json_body()
-    job = current_service().start("query-execution/execute", body)
+    job = current_service().start(operation, body)
     if _prefers_async():
         return (
             {"requestId": job.request_id, "status": "running"},

@@ -1,0 +1,399 @@
+"""Reading a question: the phrases it uses, matched against the schema's vocabulary.
+
+Produces a :class:`Reading`, the parts of the question that map to the schema
+(filters, groups, measures, ordering, a row limit) and the words that did not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .vocabulary import ColumnRef, Vocabulary
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+AGGREGATES = {
+    "average": "avg", "avg": "avg", "mean": "avg",
+    "total": "sum", "sum": "sum", "overall": "sum",
+    "maximum": "max", "max": "max", "highest": "max", "largest": "max", "biggest": "max",
+    "minimum": "min", "min": "min", "lowest": "min", "smallest": "min",
+}  # fmt: skip
+MONEY_WORDS = frozenset(
+    {"revenue", "sales", "spend", "spent", "spending", "turnover", "income", "earnings"}
+)
+COUNT_PHRASES = ("how many", "number of", "count of", "count")
+TIME_UNITS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
+              "monthly": "month", "quarter": "quarter", "year": "year", "yearly": "year"}  # fmt: skip
+DESCENDING = frozenset(
+    {"most", "highest", "largest", "biggest", "top", "best", "greatest", "newest", "latest", "recent",
+     "expensive", "priciest", "busiest", "popular"}
+)  # fmt: skip
+ASCENDING = frozenset(
+    {"least", "lowest", "smallest", "fewest", "cheapest", "oldest", "earliest", "worst"}
+)
+GROUP_MARKERS = ("for each", "for every", "in each", "per", "by", "each")
+LIST_WORDS = frozenset(
+    {"list", "show", "find", "give", "display", "get", "which", "what", "who", "all"}
+)
+FILLER = frozenset(
+    """a an the of in on at for to from with and or is are was were be been do does did have has
+    had me us i we you please that this these those there their its it as into within during than
+    then who whose which what when where many much number count all any each every per by list show
+    find give display get tell me my our some most least top total average avg mean sum over under
+    above below more less fewer greater higher lower made placed ordered bought sold by have has
+    records rows entries data table tables database""".split()
+)
+
+Order = Literal["asc", "desc"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFilter:
+    kind: Literal["year", "month", "recent"]
+    position: int = 0  # where the phrase starts in the question
+    year: int = 0
+    month: int = 0
+    amount: int = 0
+    unit: str = "day"
+
+    def describe(self) -> str:
+        if self.kind == "year":
+            return str(self.year)
+        if self.kind == "month":
+            return f"{self.year}-{self.month:02d}"
+        return f"the last {self.amount} {self.unit}{'s' if self.amount != 1 else ''} of data"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    operator: str  # ">", "<", ">=", "<="
+    number: float
+    column: ColumnRef | None  # None: compares a count of ``counted``
+    counted: str | None = None
+
+
+@dataclass
+class Reading:
+    question: str
+    tokens: list[str]
+    used: list[bool]
+    values: list[tuple[ColumnRef, str]] = field(default_factory=list)
+    times: list[TimeFilter] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    tables: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, table)
+    columns: list[tuple[int, int, list[ColumnRef]]] = field(default_factory=list)
+    groups: list[ColumnRef | str] = field(
+        default_factory=list
+    )  # column, table name, or "time:<unit>"
+    aggregate: str | None = None
+    money: bool = False
+    per_entity_value: str | None = None  # "order value": money per row of this table
+    counting: bool = False
+    order: Order | None = None
+    limit: int | None = None
+    listing: bool = False
+    after_by: list[int] = field(default_factory=list)  # positions of words that follow "by"
+
+    def unused_words(self) -> list[str]:
+        return [
+            token
+            for token, used in zip(self.tokens, self.used, strict=True)
+            if not used and token not in FILLER and not token.isdigit()
+        ]
+
+    def mark(self, start: int, end: int) -> None:
+        for position in range(start, end):
+            self.used[position] = True
+
+
+def normalise(question: str) -> list[str]:
+    text = question.lower().replace("\u2019", "'")  # typographic apostrophe
+    text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"\$(\d)", r"\1", text)
+    text = re.sub(r"[^\w\s.-]", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    return text.split()
+
+
+def read(question: str, vocabulary: Vocabulary) -> Reading:
+    tokens = normalise(question)
+    reading = Reading(question, tokens, [False] * len(tokens))
+    _read_times(reading)
+    _read_values(reading, vocabulary)
+    _read_comparisons(reading, vocabulary)
+    _read_terms(reading, vocabulary)
+    _read_intent(reading)
+    _read_groups(reading, vocabulary)
+    return reading
+
+
+def _find(tokens: list[str], phrase: str, start: int = 0) -> int:
+    words = phrase.split()
+    for position in range(start, len(tokens) - len(words) + 1):
+        if tokens[position : position + len(words)] == words:
+            return position
+    return -1
+
+
+def _read_times(reading: Reading) -> None:
+    tokens = reading.tokens
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if token in ("last", "past", "previous", "recent") and position + 1 < len(tokens):
+            amount, unit_at = (
+                (int(following), position + 2) if following.isdigit() else (1, position + 1)
+            )
+            unit = tokens[unit_at].rstrip("s") if unit_at < len(tokens) else ""
+            if unit in ("day", "week", "month", "year"):
+                reading.times.append(TimeFilter("recent", position, amount=amount, unit=unit))
+                reading.mark(position, unit_at + 1)
+                position = unit_at + 1
+                continue
+        if token in MONTHS and following.isdigit() and len(following) == 4:
+            reading.times.append(
+                TimeFilter("month", position, year=int(following), month=MONTHS[token])
+            )
+            reading.mark(position, position + 2)
+            position += 2
+            continue
+        if token.isdigit() and len(token) == 4 and 1900 <= int(token) <= 2100:
+            reading.times.append(TimeFilter("year", position, year=int(token)))
+            reading.mark(position, position + 1)
+        position += 1
+
+
+def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
+    for value in sorted(vocabulary.values, key=lambda text: -len(text.split())):
+        words = value.split()
+        position = _find(reading.tokens, value)
+        while position >= 0:
+            if not any(reading.used[position : position + len(words)]):
+                reading.values.append(vocabulary.values[value])
+                reading.mark(position, position + len(words))
+            position = _find(reading.tokens, value, position + 1)
+
+
+_COMPARATORS = {
+    "more": ">", "greater": ">", "higher": ">", "larger": ">", "bigger": ">", "over": ">",
+    "above": ">", "exceeding": ">", "less": "<", "lower": "<", "smaller": "<", "fewer": "<",
+    "under": "<", "below": "<", "cheaper": "<",
+}  # fmt: skip
+
+
+def _read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
+    tokens = reading.tokens
+    for position, token in enumerate(tokens):
+        operator = _COMPARATORS.get(token)
+        if (
+            token == "at"
+            and position + 1 < len(tokens)
+            and tokens[position + 1] in ("least", "most")
+        ):
+            operator = ">=" if tokens[position + 1] == "least" else "<="
+            end = position + 2
+        else:
+            end = position + 1
+        if operator is None or reading.used[position]:
+            continue
+        if end < len(tokens) and tokens[end] == "than":
+            end += 1
+        if end >= len(tokens) or not _is_number(tokens[end]):
+            continue
+        number = float(tokens[end])
+        after = tokens[end + 1] if end + 1 < len(tokens) else ""
+        counted = vocabulary.tables.get(after)
+        if counted is not None:  # "more than 30 orders": a count of related rows
+            reading.comparisons.append(Comparison(operator, number, None, counted))
+            reading.mark(position, end + 2)
+            continue
+        column = _numeric_column_before(reading, vocabulary, position, token == "cheaper")
+        if column is not None:
+            reading.comparisons.append(Comparison(operator, number, column))
+            reading.mark(position, end + 1)
+
+
+def _numeric_column_before(
+    reading: Reading, vocabulary: Vocabulary, position: int, price_implied: bool
+) -> ColumnRef | None:
+    for back in range(position - 1, max(-1, position - 5), -1):
+        for phrase, refs in vocabulary.columns.items():
+            word = reading.tokens[back]
+            if (
+                word == phrase or (len(phrase) > 3 and word.startswith(phrase))
+            ) and " " not in phrase:
+                numeric = [ref for ref in refs if vocabulary.column(ref).is_number]
+                if numeric:
+                    reading.used[back] = True
+                    return numeric[0]
+    if price_implied:
+        return next(iter(_price_columns(vocabulary)), None)
+    return None
+
+
+def _price_columns(vocabulary: Vocabulary) -> list[ColumnRef]:
+    found = []
+    for table in vocabulary.schema.tables:
+        for column in table.columns:
+            if column.is_number and any(
+                word in column.name for word in ("price", "cost", "amount")
+            ):
+                found.append(ColumnRef(table.name, column.name))
+    # The plain price of a thing before the price of a line item.
+    return sorted(found, key=lambda ref: (ref.column != "price", ref.table))
+
+
+def _is_number(token: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)?", token))
+
+
+def _read_terms(reading: Reading, vocabulary: Vocabulary) -> None:
+    tokens = reading.tokens
+    position = 0
+    while position < len(tokens):
+        if reading.used[position]:
+            position += 1
+            continue
+        matched = False
+        for size in (3, 2, 1):
+            phrase = " ".join(tokens[position : position + size])
+            if len(phrase.split()) != size:
+                continue
+            if phrase in vocabulary.tables:
+                reading.tables.append((position, position + size, vocabulary.tables[phrase]))
+            elif phrase in vocabulary.columns:
+                reading.columns.append((position, position + size, vocabulary.columns[phrase]))
+            else:
+                continue
+            reading.mark(position, position + size)
+            position += size
+            matched = True
+            break
+        if not matched:
+            position += 1
+
+
+def _read_intent(reading: Reading) -> None:
+    tokens = reading.tokens
+    text = " ".join(tokens)
+    for phrase in COUNT_PHRASES:
+        at = _find(tokens, phrase)
+        if at >= 0:
+            reading.counting = True
+            reading.mark(at, at + len(phrase.split()))
+            break
+    for position, token in enumerate(tokens):
+        if token in MONEY_WORDS:
+            reading.money = True
+            reading.used[position] = True
+        elif token in ("value", "values", "worth") and position > 0:
+            for _, table_end, table in reading.tables:
+                if table_end == position:
+                    reading.per_entity_value = table
+                    reading.money = True
+                    reading.used[position] = True
+        if token in AGGREGATES and reading.aggregate is None:
+            # "highest" and friends order rows unless they qualify a measure
+            if token not in DESCENDING | ASCENDING or _qualifies_measure(reading, position):
+                reading.aggregate = AGGREGATES[token]
+                reading.used[position] = True
+        if token in DESCENDING and reading.order is None:
+            reading.order = "desc"
+            reading.used[position] = True
+        elif token in ASCENDING and reading.order is None:
+            reading.order = "asc"
+            reading.used[position] = True
+        if (
+            token in ("top", "first")
+            and position + 1 < len(tokens)
+            and tokens[position + 1].isdigit()
+        ):
+            reading.limit = int(tokens[position + 1])
+            reading.order = reading.order or "desc"
+            reading.mark(position, position + 2)
+        if token in LIST_WORDS:
+            reading.listing = True
+    if reading.limit is None:
+        for position, token in enumerate(tokens):
+            if token.isdigit() and not reading.used[position] and 0 < int(token) <= 10_000:
+                nearby = [term[0] for term in [*reading.tables, *reading.columns]]
+                if any(position < spot <= position + 4 for spot in nearby):
+                    reading.limit = int(token)
+                    reading.used[position] = True
+                    break
+    if (
+        reading.order is not None
+        and reading.limit is None
+        and re.search(r"\b(which|what|who)\b", text)
+    ):
+        reading.limit = 1  # "which product is the most expensive"
+
+
+def _qualifies_measure(reading: Reading, position: int) -> bool:
+    following = set(reading.tokens[position + 1 : position + 3])
+    if following & MONEY_WORDS:
+        return True
+    return any(position < spot <= position + 2 for spot, _, _ in reading.columns)
+
+
+def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
+    tokens = reading.tokens
+    for marker in GROUP_MARKERS:
+        start = 0
+        while (at := _find(tokens, marker, start)) >= 0:
+            start = at + 1
+            after = at + len(marker.split())
+            if after >= len(tokens):
+                continue
+            word = tokens[after]
+            if marker == "by":
+                reading.after_by.append(after)
+            if word in TIME_UNITS or singular_unit(word) in TIME_UNITS:
+                unit = TIME_UNITS.get(word) or TIME_UNITS[singular_unit(word)]
+                reading.groups.append(f"time:{unit}")
+                reading.mark(at, after + 1)
+                continue
+            for position, _, refs in reading.columns:
+                if position == after:
+                    reading.groups.append(refs[0])
+                    reading.mark(at, after)
+            for position, end, table in reading.tables:
+                if position == after:
+                    column = next((refs for spot, _, refs in reading.columns if spot == end), [])
+                    owned = [ref for ref in column if ref.table == table]
+                    reading.groups.append(owned[0] if owned else table)  # "per product category"
+                    reading.mark(at, after)
+    for position, token in enumerate(tokens):
+        if (
+            token in TIME_UNITS
+            and TIME_UNITS[token] != token
+            and f"time:{TIME_UNITS[token]}" not in reading.groups
+        ):
+            reading.groups.append(f"time:{TIME_UNITS[token]}")  # "monthly revenue"
+            reading.used[position] = True
+
+
+def singular_unit(word: str) -> str:
+    return word[:-1] if word.endswith("s") else word

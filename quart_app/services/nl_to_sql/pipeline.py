@@ -1,0 +1,229 @@
+"""NL to SQL as a job: introspect, prompt, generate (streamed), validate, correct once, and
+optionally run the result, reporting each step as nl-to-sql events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+import asyncpg
+
+from ...bus import EventBus, RequestEvents
+from ...config import Config
+from ...errors import (
+    APIError,
+    Cancelled,
+    ConversionFailed,
+    DatabaseUnavailable,
+    InternalError,
+)
+from ...storage.database import Database
+from ..jobs import Job, JobRegistry
+from ..query_execution import ExecuteRequest, QueryExecutionService
+from ..sql_safety import check_sql
+from .engine import Attempt, Engine, GenerationRequest, extract_sql
+from .prompt import build_messages
+from .schema import Schema, SchemaCache, introspect
+
+log = logging.getLogger(__name__)
+
+TOPIC: Final = "nl-to-sql"
+_VALIDATE_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertRequest:
+    question: str
+    execute: bool
+    max_rows: int
+    timeout_ms: int
+    refresh_schema: bool = False
+
+
+class NlToSqlService:
+    def __init__(
+        self,
+        config: Config,
+        database: Database,
+        bus: EventBus,
+        jobs: JobRegistry,
+        engine: Engine,
+        query_execution: QueryExecutionService,
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.bus = bus
+        self.jobs = jobs
+        self.engine = engine
+        self.query_execution = query_execution
+        self.schemas = SchemaCache()
+
+    def submit(self, request: ConvertRequest, *, request_id: str | None) -> Job:
+        job = self.jobs.create(request_id, "nl-to-sql", question=request.question)
+        events = RequestEvents(self.bus, job.request_id)
+        self.jobs.start(job, self.run(job, events, request))
+        return job
+
+    async def run(self, job: Job, events: RequestEvents, request: ConvertRequest) -> dict[str, Any]:
+        conversion = _Conversion(self, events, request)
+        try:
+            converted = await conversion.run()
+        except asyncio.CancelledError:
+            error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
+            await conversion.fail(error, status="cancelled")
+            job.finish("cancelled", error=error)
+            raise error from None
+        except APIError as failure:
+            failure.request_id = job.request_id
+            await conversion.fail(failure)
+            job.finish("error", error=failure)
+            raise
+        except Exception as unexpected:
+            log.exception("conversion %s failed unexpectedly", job.request_id)
+            error = InternalError(
+                "unexpected server error; the server log has details", request_id=job.request_id
+            )
+            await conversion.fail(error)
+            job.finish("error", error=error)
+            raise error from unexpected
+        job.sql = converted["sql"]
+        body = {"requestId": job.request_id, **converted}
+        if not request.execute:
+            job.finish("success")
+            return body
+        executed = await self.query_execution.run(
+            job, events, ExecuteRequest(converted["sql"], request.max_rows, request.timeout_ms)
+        )
+        return {**body, "result": executed}
+
+
+class _Conversion:
+    def __init__(
+        self, service: NlToSqlService, events: RequestEvents, request: ConvertRequest
+    ) -> None:
+        self.service = service
+        self.engine = service.engine
+        self.events = events
+        self.request = request
+        self.stage = "received"
+        self.started = time.monotonic()
+
+    async def run(self) -> dict[str, Any]:
+        await self._stage("received", "Question received", 0)
+        await self._stage("introspecting-schema", "Reading the database schema", 10)
+        schema, cached = await self._schema()
+        await self._stage(
+            "introspecting-schema",
+            f"Schema: {len(schema.tables)} tables" + (" (cached)" if cached else ""),
+            15,
+            tables=len(schema.tables),
+            cached=cached,
+        )
+        await self._stage("building-prompt", "Building the prompt", 20)
+        previous: Attempt | None = None
+        for attempt in (1, 2):
+            messages = build_messages(schema, self.request.question, previous)
+            sql = await self._generate(
+                GenerationRequest(self.request.question, schema, messages, previous)
+            )
+            await self._stage("validating", "Checking the SQL against the database", 80, sql=sql)
+            problem = await self._validate(sql)
+            if problem is None:
+                break
+            if attempt == 2:
+                raise ConversionFailed(
+                    f"the generated SQL was rejected twice; last time: {problem}"
+                )
+            previous = Attempt(sql, problem)
+            await self._stage(
+                "correcting",
+                f"The database rejected the SQL ({problem}); asking for a correction",
+                85,
+                error=problem,
+            )
+        duration_ms = int((time.monotonic() - self.started) * 1000)
+        converted = {
+            "sql": sql,
+            "engine": self.engine.name,
+            "model": self.engine.model,
+            "durationMs": duration_ms,
+        }
+        await self.events.finish(
+            TOPIC,
+            "success",
+            f"SQL ready in {duration_ms} ms",
+            final=not self.request.execute,
+            **converted,
+        )
+        return converted
+
+    async def _schema(self) -> tuple[Schema, bool]:
+        pool = self.service.database.pool
+        if pool is None:
+            raise DatabaseUnavailable("the database is not connected yet")
+
+        async def read() -> Schema:
+            async with pool.acquire() as connection:
+                return await introspect(connection)
+
+        try:
+            return await self.service.schemas.get(read, refresh=self.request.refresh_schema)
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as error:
+            raise DatabaseUnavailable(f"cannot reach the database: {error}") from None
+
+    async def _generate(self, request: GenerationRequest) -> str:
+        self.stage = "generating"
+        reply = ""
+        progress = 30
+        await self._stage(
+            "generating",
+            f"Generating SQL with the {self.engine.name} engine",
+            progress,
+            partialSql="",
+        )
+        async for piece in self.engine.generate(request):
+            reply += piece
+            progress = min(75, progress + 3)
+            await self._stage(
+                "generating", "Generating SQL", progress, partialSql=extract_sql(reply)
+            )
+        sql = extract_sql(reply).rstrip().rstrip(";").rstrip()
+        if not sql:
+            raise ConversionFailed("the engine's reply held no SQL")
+        return sql
+
+    async def _validate(self, sql: str) -> str | None:
+        """None when the SQL is safe and the database accepts it; else what is wrong."""
+        try:
+            checked = check_sql(sql)
+        except APIError as error:  # unsafe, or empty
+            return error.message
+        if checked.kind != "query":
+            return None
+        pool = self.service.database.pool
+        assert pool is not None
+        try:
+            async with pool.acquire() as connection, connection.transaction(readonly=True):
+                await connection.execute(f"SET LOCAL statement_timeout = {_VALIDATE_TIMEOUT_MS}")
+                await connection.execute("EXPLAIN " + checked.sql)
+        except asyncpg.PostgresError as error:
+            if getattr(error, "sqlstate", "").startswith("08"):
+                raise DatabaseUnavailable(f"the database is unavailable: {error}") from None
+            return str(getattr(error, "message", None) or error)
+        except (OSError, asyncpg.InterfaceError) as error:
+            raise DatabaseUnavailable(f"cannot reach the database: {error}") from None
+        return None
+
+    async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
+        self.stage = stage
+        await self.events.progress(TOPIC, stage, message, progress, **metadata)
+
+    async def fail(self, error: APIError, *, status: str = "error") -> None:
+        metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
+        message = (
+            "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
+        )
+        await self.events.finish(TOPIC, status, message, **metadata)  # type: ignore[arg-type]

@@ -1,0 +1,35 @@
+"""The chat prompt for LLM engines: the schema, the rules, the question, and any rejected try."""
+
+from __future__ import annotations
+
+from .engine import Attempt
+from .schema import Schema
+
+SYSTEM = """\
+You translate questions about a PostgreSQL database into SQL.
+Answer with exactly one read-only PostgreSQL query (SELECT or WITH ... SELECT) in a
+```sql fenced block, and nothing that changes data. Use only the tables and columns
+below; join along the foreign keys shown. Quote text values exactly as they appear in
+the listed values. Prefer explicit column lists and readable aliases.
+
+{schema}
+"""
+
+
+def build_messages(
+    schema: Schema, question: str, previous: Attempt | None = None
+) -> list[dict[str, str]]:
+    messages = [
+        {"role": "system", "content": SYSTEM.format(schema=schema.describe())},
+        {"role": "user", "content": question},
+    ]
+    if previous is not None:
+        messages += [
+            {"role": "assistant", "content": f"```sql\n{previous.sql}\n```"},
+            {
+                "role": "user",
+                "content": f"PostgreSQL rejected that query: {previous.error}\n"
+                "Reply with a corrected query in a ```sql block.",
+            },
+        ]
+    return messages
