@@ -44,11 +44,15 @@ class Collector(stomp.ConnectionListener):  # type: ignore[misc]
             if got == command:
                 return headers, body
 
-    def events_until_terminal(self, request_id: str, timeout: float = 30) -> list[dict[str, Any]]:
+    def events_until_terminal(
+        self, request_id: str, timeout: float = 30, *, topic: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The request's events once a terminal one (of ``topic``, if given) has arrived."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             events = [body for _, body in self.messages if body["requestId"] == request_id]
-            if events and events[-1]["status"] != "progress":
+            last = events[-1] if events else None
+            if last and last["status"] != "progress" and topic in (None, last["topic"]):
                 return events
             time.sleep(0.02)
         raise AssertionError(f"no terminal event for {request_id}")

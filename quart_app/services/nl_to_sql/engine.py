@@ -35,21 +35,33 @@ class Engine(Protocol):
         ...
 
 
-_FENCE = re.compile(
-    r"```[ \t]*(?:sql|postgresql|postgres|pgsql)?[ \t]*\n?(.*?)(?:```|$)", re.DOTALL | re.IGNORECASE
-)
+_LANGUAGE_TAGS = frozenset({"", "sql", "postgresql", "postgres", "pgsql", "psql"})
 _STATEMENT_START = re.compile(r"\b(WITH|SELECT|VALUES|TABLE|EXPLAIN|SHOW)\b", re.IGNORECASE)
 
 
 def extract_sql(reply: str) -> str:
-    """The SQL in a reply, fenced (```sql ... ```) or not; also works on a partial reply."""
-    fenced = _FENCE.search(reply)
-    if fenced:
-        text = fenced.group(1)
-    else:
-        start = _STATEMENT_START.search(reply)
-        text = reply[start.start() :] if start else reply
-        # Unfenced SQL followed by prose: keep the statement, up to its end.
-        if ";" in text:
-            text = text[: text.index(";") + 1]
+    """The SQL in a reply, fenced (```sql ... ```) or not.
+
+    Also used on a reply still streaming in: it then gives the SQL so far, which
+    only grows, and nothing while the reply is still prose or a fence's tag.
+    """
+    fence = reply.find("```")
+    if fence >= 0:
+        rest = reply[fence + 3 :]
+        tag, newline, body = rest.partition("\n")
+        if not newline:
+            word = tag.strip().lower()
+            if any(known.startswith(word) for known in _LANGUAGE_TAGS):
+                return ""  # still reading the fence's language tag
+            return rest.strip().rstrip("`").strip()
+        if tag.strip().lower() not in _LANGUAGE_TAGS:  # SQL on the fence's own line
+            body = rest
+        end = body.find("```")
+        return (body[:end] if end >= 0 else body.rstrip("`")).strip()
+    start = _STATEMENT_START.search(reply)
+    if start is None:
+        return ""
+    text = reply[start.start() :]
+    if ";" in text:  # unfenced SQL followed by prose: the statement ends at its semicolon
+        text = text[: text.index(";") + 1]
     return text.strip()

@@ -27,7 +27,7 @@ HARMLESS = frozenset(
     been being belong belongs belonging customers' per cent percent its their them they value
     values worth highest lowest largest smallest distinct different unique ever so far time
     period recorded there recent latest newest oldest earliest expensive cheapest pricey
-    priciest popular busiest best worst date dates""".split()
+    priciest popular busiest best worst date dates up place""".split()
 )
 _TIME_WORDS = {"newest", "latest", "recent", "oldest", "earliest"}
 _PRICE_WORDS = {"expensive", "cheapest", "priciest", "pricey", "cheap"}
@@ -145,7 +145,7 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     elif reading.money:
         assert money_table is not None
         measure = Measure("money", money_table, "sum", amounts=money_table)
-    elif reading.aggregate is not None:
+    elif reading.aggregate is not None and not reading.counting:
         column = _numeric_column(reading, vocabulary)
         if column is None:
             raise _fail(reading, f"found no number column to take the {reading.aggregate} of")
@@ -153,10 +153,22 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     elif reading.counting or (
         counted is not None and reading.order is not None and counted != first_term
     ):
-        target = counted or (table_mentions[0] if table_mentions else None)
+        after_count = [table for start, _, table in reading.tables if start >= reading.count_end]
+        target = (after_count[0] if reading.counting and after_count else None) or counted
+        target = target or (table_mentions[0] if table_mentions else None)
         if target is None:
             raise _fail(reading, "found nothing to count")
         measure = Measure("count", target)
+    elif reading.order is not None and isinstance(first_term, str):
+        # "top 5 products by quantity sold": a number column of a related table is summed
+        column = _numeric_column(reading, vocabulary)
+        if column is not None and column.table != first_term:
+            measure = Measure("aggregate", column.table, "sum", column.column)
+    if measure is None and reading.groups:
+        # "orders per status": rows are counted per group
+        target = table_mentions[0] if table_mentions else _subject(reading, None, None, money_table)
+        if target is not None:
+            measure = Measure("count", target)
 
     groups = list(dict.fromkeys(reading.groups))
     if measure is not None and (reading.limit is not None or reading.order is not None):
@@ -168,7 +180,9 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         elif measure.kind in ("money", "aggregate") and first_term is not None:
             entity = first_term
     for group in list(groups):
-        if group == entity:
+        # Grouping by the entity, or by the very rows being measured, groups nothing.
+        measured = ColumnRef(measure.table, measure.column) if measure and measure.column else None
+        if group == entity or (measure is not None and group in (measure.table, measured)):
             groups.remove(group)
 
     subject = _subject(reading, measure, entity, money_table)
@@ -196,9 +210,17 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
 
 
 def _first_term(reading: Reading) -> str | ColumnRef | None:
-    terms: list[tuple[int, str | ColumnRef]] = [
-        (start, table) for start, _, table in reading.tables
-    ]
+    terms: list[tuple[int, str | ColumnRef]] = []
+    for start, end, table in reading.tables:
+        # "product category": the table's own column names the thing
+        own = [
+            ref
+            for spot, _, refs in reading.columns
+            if spot == end
+            for ref in refs
+            if ref.table == table
+        ]
+        terms.append((start, own[0] if own else table))
     terms += [
         (start, refs[0])
         for start, _, refs in reading.columns

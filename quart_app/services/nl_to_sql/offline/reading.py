@@ -110,6 +110,7 @@ class Reading:
     money: bool = False
     per_entity_value: str | None = None  # "order value": money per row of this table
     counting: bool = False
+    count_end: int = 0  # where the counting phrase ends: what follows is counted
     order: Order | None = None
     limit: int | None = None
     listing: bool = False
@@ -302,7 +303,8 @@ def _read_intent(reading: Reading) -> None:
         at = _find(tokens, phrase)
         if at >= 0:
             reading.counting = True
-            reading.mark(at, at + len(phrase.split()))
+            reading.count_end = at + len(phrase.split())
+            reading.mark(at, reading.count_end)
             break
     for position, token in enumerate(tokens):
         if token in MONEY_WORDS:
