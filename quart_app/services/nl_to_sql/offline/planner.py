@@ -24,7 +24,7 @@ from .vocabulary import ColumnRef, Join, Vocabulary, singular
 HARMLESS = frozenset(
     """placed make made sold buy bought ordered visited viewed signed registered joined created
     live lives living come comes came based located happened happen occur occurred were was
-    been being belong belongs belonging customers' per cent percent its their them they value
+    been being belong belongs belonging per cent percent its their them they value
     values worth highest lowest largest smallest distinct different unique ever so far time
     period recorded there recent latest newest oldest earliest expensive cheapest pricey
     priciest popular busiest best worst date dates up place""".split()
