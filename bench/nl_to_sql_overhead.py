@@ -47,7 +47,7 @@ async def main(runs: int) -> None:
     config = Config.from_env()
     service = Service.create(config)
     offline = service.nl_to_sql.engine
-    await service.database.start()
+    await service.startup()
     assert service.database.pool is not None
     try:
         pipeline, floor, with_offline = [], [], []
@@ -70,7 +70,7 @@ async def main(runs: int) -> None:
                 floor.append(floor_ms)
                 with_offline.append(offline_ms)
     finally:
-        await service.database.stop()
+        await service.shutdown()
     overhead = [p - f for p, f in zip(pipeline, floor, strict=True)]
     print(
         f"NL to SQL pipeline overhead, {runs} runs, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
@@ -90,7 +90,7 @@ async def main(runs: int) -> None:
 
 
 async def convert(service: Service, question: str) -> float:
-    job = service.jobs.create(None, "nl-to-sql", question=question)
+    job = await service.jobs.create(None, "nl-to-sql", question=question)
     started = time.perf_counter()
     await service.nl_to_sql.run(
         job,

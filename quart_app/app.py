@@ -61,11 +61,10 @@ def create_app(config: Config | None = None) -> Quart:
 
     @app.before_serving
     async def start() -> None:
-        await service.database.start()
+        await service.startup()
 
     @app.after_serving
     async def stop() -> None:
-        await service.jobs.cancel_all()
-        await service.database.stop()
+        await service.shutdown()
 
     return app

@@ -10,15 +10,17 @@ the subscriptions whose destination matches. Transports only ever see
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from .events import TERMINAL_STAGES, TOPICS, Status, StatusEvent, Topic, utc_timestamp
+from .events import TERMINAL_STAGES, TOPICS, EventDraft, Status, StatusEvent, Topic, utc_timestamp
+
+if TYPE_CHECKING:
+    from .storage.memory import HistoryBackend
 
 log = logging.getLogger(__name__)
 
@@ -56,54 +58,6 @@ class Destination:
 
     def __str__(self) -> str:
         return f"/topic/{self.topic}" if self.topic else f"/topic/requests/{self.request_id}"
-
-
-class HistoryBackend(Protocol):
-    """Where published events are kept for replay and for ``/api/jobs/{id}/events``."""
-
-    async def append(self, event: StatusEvent) -> None: ...
-
-    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
-        """Kept events for ``destination`` with eventId > ``after_id``, oldest first."""
-        ...
-
-    async def request_events(self, request_id: str) -> list[StatusEvent]: ...
-
-
-class MemoryHistory:
-    """The newest ``size`` events, in memory; a request's events are kept or dropped in order."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._events: deque[StatusEvent] = deque()
-        self._by_request: dict[str, deque[StatusEvent]] = {}
-
-    async def append(self, event: StatusEvent) -> None:
-        self._events.append(event)
-        self._by_request.setdefault(event.request_id, deque()).append(event)
-        while len(self._events) > self.size:
-            oldest = self._events.popleft()
-            of_request = self._by_request[oldest.request_id]
-            of_request.popleft()  # events leave in publish order, so it is this one
-            if not of_request:
-                del self._by_request[oldest.request_id]
-
-    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
-        if destination.request_id is not None:
-            source: deque[StatusEvent] = self._by_request.get(destination.request_id, deque())
-        else:
-            source = self._events
-        found = []
-        for event in reversed(source):
-            if event.event_id <= after_id:
-                break
-            if destination.matches(event):
-                found.append(event)
-        found.reverse()
-        return found
-
-    async def request_events(self, request_id: str) -> list[StatusEvent]:
-        return list(self._by_request.get(request_id, ()))
 
 
 class SlowConsumer(Exception):
@@ -207,11 +161,16 @@ class EventBus:
     def __init__(self, history: HistoryBackend, *, queue_size: int) -> None:
         self.history = history
         self.queue_size = queue_size
-        self._ids = itertools.count(1)
         self._by_topic: dict[str, set[Subscription]] = {topic: set() for topic in TOPICS}
         self._by_request: dict[str, set[Subscription]] = {}
 
-    async def publish(
+    async def start(self) -> None:
+        await self.history.start(self.deliver)
+
+    async def close(self) -> None:
+        await self.history.close()
+
+    def publish(
         self,
         *,
         request_id: str,
@@ -223,9 +182,13 @@ class EventBus:
         sequence: int,
         metadata: Mapping[str, Any],
         final: bool = False,
-    ) -> StatusEvent:
-        event = StatusEvent(
-            event_id=next(self._ids),
+    ) -> asyncio.Future[StatusEvent]:
+        """Hand the event to the history, which numbers, keeps and delivers it.
+
+        The future gives the stored event; a failure to store is also logged, so
+        that nobody has to await progress events.
+        """
+        draft = EventDraft(
             request_id=request_id,
             topic=topic,
             status=status,
@@ -237,13 +200,17 @@ class EventBus:
             metadata=metadata,
             final=final,
         )
-        # The in-memory history never suspends here, so fan-out happens in eventId order.
-        await self.history.append(event)
-        for subscription in tuple(self._by_topic[topic]):
-            subscription.deliver(event)
-        for subscription in tuple(self._by_request.get(request_id, ())):
-            subscription.deliver(event)
-        return event
+        future = self.history.store(draft)
+        future.add_done_callback(_log_failure)
+        return future
+
+    def deliver(self, events: Sequence[StatusEvent]) -> None:
+        """Fan stored events out to matching subscriptions; the history calls this in eventId order."""
+        for event in events:
+            for subscription in tuple(self._by_topic[event.topic]):
+                subscription.deliver(event)
+            for subscription in tuple(self._by_request.get(event.request_id, ())):
+                subscription.deliver(event)
 
     @asynccontextmanager
     async def subscribe(
@@ -312,10 +279,14 @@ class RequestEvents:
 
     async def progress(
         self, topic: Topic, stage: str, message: str, progress: int | None = None, **metadata: Any
-    ) -> StatusEvent:
-        return await self._publish(
-            topic, "progress", stage, message, progress, metadata, final=False
-        )
+    ) -> asyncio.Future[StatusEvent]:
+        """Publish a progress event without waiting for it to be stored.
+
+        The history stores events in publish order, so when the terminal event
+        (which ``finish`` waits for) is stored, so is every event before it.
+        Not waiting lets a durable history batch a fast stream of progress.
+        """
+        return self._publish(topic, "progress", stage, message, progress, metadata, final=False)
 
     async def finish(
         self, topic: Topic, status: Status, message: str, *, final: bool = True, **metadata: Any
@@ -330,7 +301,7 @@ class RequestEvents:
     def finished(self, topic: Topic) -> bool:
         return topic in self._finished
 
-    async def _publish(
+    def _publish(
         self,
         topic: Topic,
         status: Status,
@@ -339,7 +310,7 @@ class RequestEvents:
         progress: int | None,
         metadata: Mapping[str, Any],
         final: bool,
-    ) -> StatusEvent:
+    ) -> asyncio.Future[StatusEvent]:
         if topic in self._finished:
             raise RuntimeError(f"{topic} already ended for request {self.request_id}")
         if progress is not None:
@@ -350,7 +321,7 @@ class RequestEvents:
         if status != "progress":
             self._finished.add(topic)
         self._sequence += 1
-        return await self.bus.publish(
+        return self.bus.publish(
             request_id=self.request_id,
             topic=topic,
             status=status,
@@ -361,3 +332,8 @@ class RequestEvents:
             metadata=metadata,
             final=final,
         )
+
+
+def _log_failure(future: asyncio.Future[StatusEvent]) -> None:
+    if not future.cancelled() and (error := future.exception()) is not None:
+        log.error("an event was not stored: %s", error)

@@ -27,6 +27,7 @@ class Config:
     """
 
     database_url: str | None = None
+    history_url: str | None = None  # None: the embedded database; "memory": this process only
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
     openai_model: str | None = None

@@ -94,3 +94,52 @@ class StatusEvent:
             "timestamp": self.timestamp,
             "metadata": dict(self.metadata),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """An event before the history has given it its ``eventId``."""
+
+    request_id: str
+    topic: Topic
+    status: Status
+    stage: str
+    message: str
+    progress: int | None
+    sequence: int
+    timestamp: str
+    metadata: Mapping[str, Any]
+    final: bool = False
+
+    def with_id(self, event_id: int) -> StatusEvent:
+        return StatusEvent(
+            event_id=event_id,
+            request_id=self.request_id,
+            topic=self.topic,
+            status=self.status,
+            stage=self.stage,
+            message=self.message,
+            progress=self.progress,
+            sequence=self.sequence,
+            timestamp=self.timestamp,
+            metadata=self.metadata,
+            final=self.final,
+        )
+
+
+def event_from_json(text: str, *, final: bool) -> StatusEvent:
+    """A stored event back from its wire form (which it then re-encodes byte for byte)."""
+    data = json.loads(text)
+    return StatusEvent(
+        event_id=data["eventId"],
+        request_id=data["requestId"],
+        topic=data["topic"],
+        status=data["status"],
+        stage=data["stage"],
+        message=data["message"],
+        progress=data["progress"],
+        sequence=data["sequence"],
+        timestamp=data["timestamp"],
+        metadata=data["metadata"],
+        final=final,
+    )

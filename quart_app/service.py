@@ -6,23 +6,26 @@ and ``SEND`` share validation, requestId rules and behaviour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from quart import current_app
 
-from .bus import EventBus, MemoryHistory
+from .bus import EventBus
 from .config import Config
 from .errors import InvalidRequest, NotFound
-from .services.jobs import Job, JobRegistry
+from .services.jobs import Job, JobRegistry, MemoryJobStore
 from .services.nl_to_sql.engine import Engine
 from .services.nl_to_sql.offline import OfflineEngine
 from .services.nl_to_sql.openai_engine import OpenAIEngine
 from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
 from .services.query_execution import ExecuteRequest, QueryExecutionService
 from .storage.database import Database
+from .storage.history import PostgresHistory
+from .storage.jobs import PostgresJobStore
+from .storage.memory import MemoryHistory
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -63,13 +66,15 @@ class Service:
     jobs: JobRegistry
     query_execution: QueryExecutionService
     nl_to_sql: NlToSqlService
-    operations: Mapping[str, Callable[[Mapping[str, Any]], Job]] = field(default_factory=dict)
+    operations: Mapping[str, Callable[[Mapping[str, Any]], Awaitable[Job]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def create(cls, config: Config) -> Service:
         database = Database(config)
         bus = EventBus(MemoryHistory(config.history_size), queue_size=config.subscriber_queue_size)
-        jobs = JobRegistry(config.jobs_kept)
+        jobs = JobRegistry(MemoryJobStore(config.jobs_kept))
         query_execution = QueryExecutionService(config, database, bus, jobs)
         nl_to_sql = NlToSqlService(
             config, database, bus, jobs, make_engine(config), query_execution
@@ -81,7 +86,30 @@ class Service:
         }
         return service
 
-    def start(self, operation: str, body: Any) -> Job:
+    async def startup(self) -> None:
+        """Connect the database (starting the embedded one if needed) and the history."""
+        await self.database.start()
+        history_url = self.database.history_url
+        if history_url != "memory":
+            assert history_url is not None
+            # A batch is delivered at once: keep it well under what a subscriber may fall
+            # behind, or a burst would cut off subscribers that keep up fine.
+            batch = max(1, min(2000, self.config.subscriber_queue_size // 2))
+            history = PostgresHistory(
+                history_url, batch_size=batch, on_cancel=self.jobs.cancel_local
+            )
+            self.bus.history = history
+        await self.bus.start()
+        if isinstance(self.bus.history, PostgresHistory):
+            assert self.bus.history.pool is not None
+            self.jobs.store = PostgresJobStore(self.bus.history.pool)
+
+    async def shutdown(self) -> None:
+        await self.jobs.cancel_all()
+        await self.bus.close()
+        await self.database.stop()
+
+    async def start(self, operation: str, body: Any) -> Job:
         """Start ``operation`` (``query-execution/execute``, ...) from a decoded JSON body."""
         try:
             start = self.operations[operation]
@@ -89,16 +117,16 @@ class Service:
             raise NotFound(f"no operation {operation!r}") from None
         if not isinstance(body, Mapping):
             raise InvalidRequest("the body must be a JSON object")
-        return start(body)
+        return await start(body)
 
-    def execute(self, body: Mapping[str, Any]) -> Job:
+    async def execute(self, body: Mapping[str, Any]) -> Job:
         request = parse_body(ExecuteBody, body)
         max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
-        return self.query_execution.submit(
+        return await self.query_execution.submit(
             ExecuteRequest(request.sql, max_rows, timeout_ms), request_id=request.requestId
         )
 
-    def convert(self, body: Mapping[str, Any]) -> Job:
+    async def convert(self, body: Mapping[str, Any]) -> Job:
         request = parse_body(ConvertBody, body)
         if not request.question.strip():
             raise InvalidRequest("question must not be blank")
@@ -106,7 +134,7 @@ class Service:
         convert = ConvertRequest(
             request.question.strip(), request.execute, max_rows, timeout_ms, request.refreshSchema
         )
-        return self.nl_to_sql.submit(convert, request_id=request.requestId)
+        return await self.nl_to_sql.submit(convert, request_id=request.requestId)
 
     def _limits(self, max_rows: int | None, timeout_ms: int | None) -> tuple[int, int]:
         max_rows = max_rows or self.config.default_max_rows

@@ -4,11 +4,14 @@ import asyncio
 
 import pytest
 
-from quart_app.bus import Destination, EventBus, MemoryHistory, RequestEvents, SlowConsumer
+from quart_app.bus import Destination, EventBus, RequestEvents, SlowConsumer
+from quart_app.storage.memory import MemoryHistory
 
 
-def bus(history: int = 100, queue: int = 10) -> EventBus:
-    return EventBus(MemoryHistory(history), queue_size=queue)
+async def bus(history: int = 100, queue: int = 10) -> EventBus:
+    started = EventBus(MemoryHistory(history), queue_size=queue)
+    await started.start()
+    return started
 
 
 @pytest.mark.parametrize(
@@ -29,9 +32,9 @@ def test_destinations(path: str, expected: Destination | None) -> None:
 
 
 async def test_sequence_progress_and_terminal_rules() -> None:
-    events = RequestEvents(bus(), "r1")
-    first = await events.progress("query-execution", "received", "a", 10)
-    second = await events.progress("query-execution", "planning", "b", 5)
+    events = RequestEvents(await bus(), "r1")
+    first = await (await events.progress("query-execution", "received", "a", 10))
+    second = await (await events.progress("query-execution", "planning", "b", 5))
     last = await events.finish("query-execution", "error", "c")
     assert [first.sequence, second.sequence, last.sequence] == [1, 2, 3]
     assert second.progress == 10  # never decreases
@@ -41,7 +44,7 @@ async def test_sequence_progress_and_terminal_rules() -> None:
 
 
 async def test_fan_out_by_destination_and_replay_without_gap_or_duplicate() -> None:
-    b = bus()
+    b = await bus()
     a_events, b_events = RequestEvents(b, "a"), RequestEvents(b, "b")
     await a_events.progress("query-execution", "received", "1")
     await b_events.progress("nl-to-sql", "received", "2")
@@ -59,7 +62,7 @@ async def test_fan_out_by_destination_and_replay_without_gap_or_duplicate() -> N
 
 
 async def test_history_is_bounded_and_keeps_requests_consistent() -> None:
-    b = bus(history=3)
+    b = await bus(history=3)
     for request_id in "abcd":
         await RequestEvents(b, request_id).progress("query-execution", "received", request_id)
     assert await b.history.request_events("a") == []
@@ -69,7 +72,7 @@ async def test_history_is_bounded_and_keeps_requests_consistent() -> None:
 
 
 async def test_slow_subscriber_is_cut_off_and_others_get_everything() -> None:
-    b = bus(queue=5)
+    b = await bus(queue=5)
     cut: list[object] = []
     events = RequestEvents(b, "r")
     async with (
@@ -88,12 +91,12 @@ async def test_slow_subscriber_is_cut_off_and_others_get_everything() -> None:
 
 
 async def test_get_times_out_with_none() -> None:
-    async with bus().subscribe(Destination(topic="nl-to-sql")) as subscription:
+    async with (await bus()).subscribe(Destination(topic="nl-to-sql")) as subscription:
         assert await subscription.get(timeout=0.01) is None
 
 
 async def test_replay_buffer_is_not_counted_against_the_queue() -> None:
-    b = bus(history=100, queue=5)
+    b = await bus(history=100, queue=5)
     events = RequestEvents(b, "r")
     for _ in range(50):
         await events.progress("query-execution", "fetching", "x")

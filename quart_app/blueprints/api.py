@@ -15,7 +15,7 @@ from quart_schema import (
     tag,
 )
 
-from ..errors import InvalidRequest, NotFound
+from ..errors import InvalidRequest
 from ..service import ConvertBody, ExecuteBody, current_service
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -129,7 +129,7 @@ async def execute() -> Any:
 
 async def _start(operation: str) -> Any:
     body = await json_body()
-    job = current_service().start(operation, body)
+    job = await current_service().start(operation, body)
     if _prefers_async():
         return (
             {"requestId": job.request_id, "status": "running"},
@@ -148,12 +148,12 @@ async def list_jobs() -> Any:
     limit_text = request.args.get("limit", "50")
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
         raise InvalidRequest("limit must be an integer from 1 to 1000")
-    jobs = current_service().jobs.list(
+    jobs = await current_service().jobs.list(
         topic=request.args.get("topic") or None,
         status=request.args.get("status") or None,
         limit=int(limit_text),
     )
-    return {"jobs": [job.to_dict() for job in jobs]}
+    return {"jobs": jobs}
 
 
 @blueprint.get("/jobs/<request_id>")
@@ -162,7 +162,7 @@ async def list_jobs() -> Any:
 @document_response(ErrorBody, 404)
 async def get_job(request_id: str) -> Any:
     """One job's status."""
-    return current_service().jobs.get(request_id).to_dict()
+    return await current_service().jobs.get(request_id)
 
 
 @blueprint.get("/jobs/<request_id>/events")
@@ -174,7 +174,7 @@ async def job_events(request_id: str) -> Any:
     service = current_service()
     events = await service.bus.history.request_events(request_id)
     if not events:
-        service.jobs.get(request_id)  # 404 when the job is unknown too
+        await service.jobs.get(request_id)  # 404 when the job is unknown too
     return {"events": [event.to_dict() for event in events]}
 
 
@@ -184,10 +184,7 @@ async def job_events(request_id: str) -> Any:
 @document_response(ErrorBody, 404)
 async def job_result(request_id: str) -> Any:
     """What execute returned, kept with the job."""
-    job = current_service().jobs.get(request_id)
-    if job.result is None:
-        raise NotFound(f"job {request_id!r} has no result ({job.status})", request_id=request_id)
-    return job.result
+    return await current_service().jobs.result(request_id)
 
 
 @blueprint.post("/jobs/<request_id>/cancel")
@@ -197,8 +194,8 @@ async def job_result(request_id: str) -> Any:
 @document_response(ErrorBody, 409)
 async def cancel_job(request_id: str) -> Any:
     """Cancel a running job: the database query is stopped and a ``cancelled`` event follows."""
-    job = current_service().jobs.cancel(request_id)
-    return {"requestId": job.request_id, "status": "cancelling"}, 202
+    await current_service().jobs.cancel(request_id)
+    return {"requestId": request_id, "status": "cancelling"}, 202
 
 
 async def json_body() -> Any:

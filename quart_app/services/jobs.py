@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ..bus import valid_request_id
 from ..errors import APIError, Conflict, InvalidRequest, NotFound, RequestIdInUse
@@ -77,71 +77,142 @@ class Job:
         return body
 
 
-class JobRegistry:
-    """Jobs by requestId; keeps at most ``kept`` finished jobs, dropping the oldest first."""
+class JobStore(Protocol):
+    """Where jobs are kept for the jobs API: this process's memory, or the history database."""
+
+    async def insert(self, job: Job) -> None:
+        """Keep a new job; ``RequestIdInUse`` when its requestId was used before."""
+
+    async def save(self, job: Job) -> None: ...
+
+    async def get(self, request_id: str) -> dict[str, Any] | None: ...
+
+    async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]: ...
+
+    async def list(
+        self, *, topic: str | None, status: str | None, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    async def request_cancel(self, request_id: str) -> None:
+        """Ask the process that runs this job (not this one) to cancel it."""
+
+
+class MemoryJobStore:
+    """The newest ``kept`` finished jobs of this process, and all its running ones."""
 
     def __init__(self, kept: int) -> None:
         self.kept = kept
         self._jobs: OrderedDict[str, Job] = OrderedDict()
 
-    def create(self, request_id: str | None, topic: Topic, **details: Any) -> Job:
-        if request_id is None:
-            request_id = str(uuid.uuid4())
-        elif not valid_request_id(request_id):
-            raise InvalidRequest("requestId must be 1 to 64 characters of A-Z a-z 0-9 . _ : -")
-        if request_id in self._jobs:
-            raise RequestIdInUse(request_id)
-        job = Job(request_id, topic, **details)
-        self._jobs[request_id] = job
-        self._evict()
-        return job
+    async def insert(self, job: Job) -> None:
+        if job.request_id in self._jobs:
+            raise RequestIdInUse(job.request_id)
+        self._jobs[job.request_id] = job
+        excess = len(self._jobs) - self.kept
+        if excess > 0:
+            oldest_finished = []
+            for request_id, kept in self._jobs.items():
+                if kept.finished:
+                    oldest_finished.append(request_id)
+                    if len(oldest_finished) == excess:
+                        break
+            for request_id in oldest_finished:
+                del self._jobs[request_id]
 
-    def start(self, job: Job, work: Coroutine[Any, Any, dict[str, Any]]) -> None:
-        job.task = asyncio.create_task(work, name=f"job {job.request_id}")
-        job.task.add_done_callback(_retrieve_exception)
+    async def save(self, job: Job) -> None:
+        pass  # the Job object itself is what is kept
 
-    def get(self, request_id: str) -> Job:
-        try:
-            return self._jobs[request_id]
-        except KeyError:
-            raise NotFound(f"no job with requestId {request_id!r}", request_id=request_id) from None
+    async def get(self, request_id: str) -> dict[str, Any] | None:
+        job = self._jobs.get(request_id)
+        return job.to_dict() if job else None
 
-    def list(self, *, topic: str | None, status: str | None, limit: int) -> list[Job]:
+    async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
+        job = self._jobs.get(request_id)
+        return (job is not None, job.result if job else None)
+
+    async def list(
+        self, *, topic: str | None, status: str | None, limit: int
+    ) -> list[dict[str, Any]]:
         found = []
         for job in reversed(self._jobs.values()):
             if (topic is None or job.topic == topic) and (status is None or job.status == status):
-                found.append(job)
+                found.append(job.to_dict())
                 if len(found) >= limit:
                     break
         return found
 
-    def cancel(self, request_id: str) -> Job:
-        job = self.get(request_id)
-        if job.finished or job.task is None or job.task.done():
-            raise Conflict(
-                f"job {request_id!r} has already finished ({job.status})", request_id=request_id
-            )
-        job.task.cancel()
+    async def request_cancel(self, request_id: str) -> None:
+        pass  # one process: a job not running here is not running anywhere
+
+
+class JobRegistry:
+    """This process's running jobs (their tasks), in front of the store the jobs API reads."""
+
+    def __init__(self, store: JobStore) -> None:
+        self.store = store
+        self._running: dict[str, Job] = {}
+
+    async def create(self, request_id: str | None, topic: Topic, **details: Any) -> Job:
+        if request_id is None:
+            request_id = str(uuid.uuid4())
+        elif not valid_request_id(request_id):
+            raise InvalidRequest("requestId must be 1 to 64 characters of A-Z a-z 0-9 . _ : -")
+        job = Job(request_id, topic, **details)
+        await self.store.insert(job)
         return job
 
+    def start(self, job: Job, work: Coroutine[Any, Any, dict[str, Any]]) -> None:
+        job.task = asyncio.create_task(work, name=f"job {job.request_id}")
+        self._running[job.request_id] = job
+        job.task.add_done_callback(_retrieve_exception)
+        job.task.add_done_callback(lambda _: self._running.pop(job.request_id, None))
+
+    async def finish(self, job: Job, status: JobStatus, *, error: APIError | None = None) -> None:
+        job.finish(status, error=error)
+        await self.store.save(job)
+
+    async def get(self, request_id: str) -> dict[str, Any]:
+        body = await self.store.get(request_id)
+        if body is None:
+            raise NotFound(f"no job with requestId {request_id!r}", request_id=request_id)
+        return body
+
+    async def result(self, request_id: str) -> dict[str, Any]:
+        exists, result = await self.store.result(request_id)
+        if not exists:
+            raise NotFound(f"no job with requestId {request_id!r}", request_id=request_id)
+        if result is None:
+            raise NotFound(f"job {request_id!r} has no result", request_id=request_id)
+        return result
+
+    async def list(
+        self, *, topic: str | None, status: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        return await self.store.list(topic=topic, status=status, limit=limit)
+
+    async def cancel(self, request_id: str) -> None:
+        """Cancel a running job, here or in another process; ``Conflict`` when it has ended."""
+        if self.cancel_local(request_id):
+            return
+        body = await self.get(request_id)
+        if body["status"] != "running":
+            raise Conflict(
+                f"job {request_id!r} has already finished ({body['status']})", request_id=request_id
+            )
+        await self.store.request_cancel(request_id)
+
+    def cancel_local(self, request_id: str) -> bool:
+        job = self._running.get(request_id)
+        if job is None or job.task is None or job.task.done():
+            return False
+        job.task.cancel()
+        return True
+
     async def cancel_all(self) -> None:
-        tasks = [job.task for job in self._jobs.values() if job.task and not job.task.done()]
+        tasks = [job.task for job in self._running.values() if job.task and not job.task.done()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _evict(self) -> None:
-        excess = len(self._jobs) - self.kept
-        if excess <= 0:
-            return
-        oldest_finished = []
-        for request_id, job in self._jobs.items():
-            if job.finished:
-                oldest_finished.append(request_id)
-                if len(oldest_finished) == excess:
-                    break
-        for request_id in oldest_finished:
-            del self._jobs[request_id]
 
 
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:

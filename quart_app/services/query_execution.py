@@ -52,9 +52,9 @@ class QueryExecutionService:
         self.bus = bus
         self.jobs = jobs
 
-    def submit(self, request: ExecuteRequest, *, request_id: str | None) -> Job:
+    async def submit(self, request: ExecuteRequest, *, request_id: str | None) -> Job:
         """Create the job and start it; raises ``RequestIdInUse`` for a reused id."""
-        job = self.jobs.create(request_id, "query-execution", sql=request.sql)
+        job = await self.jobs.create(request_id, "query-execution", sql=request.sql)
         events = RequestEvents(self.bus, job.request_id)
         self.jobs.start(job, self.run(job, events, request))
         return job
@@ -65,27 +65,30 @@ class QueryExecutionService:
         try:
             result = await execution.run()
         except asyncio.CancelledError:
+            # The job is saved as ended before its terminal event goes out, so a
+            # client that sees the event finds the job finished in the jobs API.
             error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
+            await self.jobs.finish(job, "cancelled", error=error)
             await execution.fail(error, status="cancelled")
-            job.finish("cancelled", error=error)
             raise error from None
         except APIError as failure:
             failure.request_id = job.request_id
+            await self.jobs.finish(job, "error", error=failure)
             await execution.fail(failure)
-            job.finish("error", error=failure)
             raise
         except Exception as unexpected:
             log.exception("query execution %s failed unexpectedly", job.request_id)
             error = InternalError(
                 "unexpected server error; the server log has details", request_id=job.request_id
             )
+            await self.jobs.finish(job, "error", error=error)
             await execution.fail(error)
-            job.finish("error", error=error)
             raise error from unexpected
         result = {"requestId": job.request_id, **result}
         job.result = result
         job.row_count = result["rowCount"]
-        job.finish("success")
+        await self.jobs.finish(job, "success")
+        await execution.succeed(result)
         return result
 
 
@@ -121,19 +124,20 @@ class _Execution:
             raise _from_postgres(error, self.request.timeout_ms) from None
         except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as error:
             raise DatabaseUnavailable(f"cannot reach the database: {_describe(error)}") from None
-        duration_ms = int((time.monotonic() - self.started) * 1000)
-        result["durationMs"] = duration_ms
+        result["durationMs"] = int((time.monotonic() - self.started) * 1000)
+        return {"sql": checked.sql, **result}
+
+    async def succeed(self, result: dict[str, Any]) -> None:
         await self.events.finish(
             TOPIC,
             "success",
-            f"{_rows(result['rowCount'])} in {duration_ms} ms"
+            f"{_rows(result['rowCount'])} in {result['durationMs']} ms"
             + (" (truncated)" if result["truncated"] else ""),
             rowCount=result["rowCount"],
             columns=result["columns"],
             truncated=result["truncated"],
-            durationMs=duration_ms,
+            durationMs=result["durationMs"],
         )
-        return {"sql": checked.sql, **result}
 
     async def _run_in(
         self, connection: asyncpg.Connection, sql: str, plannable: bool

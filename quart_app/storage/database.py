@@ -30,7 +30,9 @@ def describe_url(url: str) -> str:
 
 
 class Database:
-    """Owns the connection pool, and the embedded server when there is no ``DATABASE_URL``.
+    """Owns the connection pool, and the embedded server when ``DATABASE_URL`` or
+    ``QUART_APP_HISTORY_URL`` is not set (history is never kept in the user's database
+    unless the history URL points there).
 
     The pool starts empty-tolerant: a database that is down at start-up, or goes
     away later, makes requests fail with ``database_unavailable`` while the
@@ -40,12 +42,15 @@ class Database:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.url: str | None = config.database_url
+        self.history_url: str | None = config.history_url
         self.pool: asyncpg.Pool | None = None
         self._server: Any = None
 
     async def start(self) -> None:
-        if self.config.embedded:
-            self.url = await asyncio.to_thread(self._start_embedded)
+        if self.config.embedded or self.config.history_url is None:
+            embedded = await asyncio.to_thread(self._start_embedded)
+            self.url = self.url or embedded
+            self.history_url = self.history_url or embedded
         assert self.url is not None
         self.pool = asyncpg.create_pool(
             self.url,

@@ -79,7 +79,8 @@ async def _request_finished(request_id: str, after_id: int | None) -> bool:
             return False
         return after_id is None or events[-1].event_id <= after_id
     try:  # its events may have left the bounded history while the job is still known
-        return service.jobs.get(request_id).finished
+        job = await service.jobs.get(request_id)
+        return bool(job["status"] != "running")
     except NotFound:
         return False
 

@@ -244,7 +244,7 @@ class StompSession:
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CloseSession("invalid_request", detail=f"the body is not JSON: {error}") from None
         try:
-            job = self.service.start(operation, body)
+            job = await self.service.start(operation, body)
         except APIError as error:
             raise CloseSession(error.code, detail=error.message) from None
         return {"request-id": job.request_id}

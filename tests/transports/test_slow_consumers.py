@@ -25,7 +25,7 @@ ROWS = 30_000
 @pytest.fixture(scope="module", name="busy_server")
 def fixture_busy_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
     return start_server(
-        QUART_APP_SUBSCRIBER_QUEUE_SIZE="50",
+        QUART_APP_SUBSCRIBER_QUEUE_SIZE="200",
         QUART_APP_FETCH_BATCH_ROWS="1",
         QUART_APP_PROGRESS_INTERVAL_MS="0",
         QUART_APP_HISTORY_SIZE="100000",
@@ -65,45 +65,48 @@ async def test_slow_stomp_and_sse_subscribers_are_cut_off(busy_server: ServerPro
     slow_stomp.send("SUBSCRIBE\nid:slow\ndestination:/topic/query-execution\nreceipt:ok\n\n\0")
     assert slow_stomp.next_frame().command == "RECEIPT"
     slow_sse = stalled_sse(busy_server.port, "/sse/topic/query-execution")
+    try:
+        fast_stomp, collector = await asyncio.to_thread(stomp_py, busy_server.port)
+        fast_stomp.subscribe(f"/topic/requests/{rid}", id="fast", headers={"receipt": "fast"})
+        await asyncio.to_thread(collector.wait_for, "RECEIPT")
+        async with httpx.AsyncClient(base_url=busy_server.url, timeout=120) as http:
+            fast_sse = asyncio.create_task(read_stream(http, f"/sse/topic/requests/{rid}"))
+            await asyncio.sleep(0.3)
+            response = await http.post(
+                "/api/query-execution/execute",
+                json={
+                    "sql": f"SELECT g FROM generate_series(1, {ROWS}) AS g",
+                    "requestId": rid,
+                    "maxRows": ROWS,
+                },
+            )
+            assert response.status_code == 200
+            stored = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
+            over_sse = await asyncio.wait_for(fast_sse, 60)
+            over_stomp = await asyncio.to_thread(collector.events_until_terminal, rid, 60)
+            fast_stomp.disconnect()
 
-    fast_stomp, collector = await asyncio.to_thread(stomp_py, busy_server.port)
-    fast_stomp.subscribe(f"/topic/requests/{rid}", id="fast", headers={"receipt": "fast"})
-    await asyncio.to_thread(collector.wait_for, "RECEIPT")
-    async with httpx.AsyncClient(base_url=busy_server.url, timeout=120) as http:
-        fast_sse = asyncio.create_task(read_stream(http, f"/sse/topic/requests/{rid}"))
-        await asyncio.sleep(0.3)
-        response = await http.post(
-            "/api/query-execution/execute",
-            json={
-                "sql": f"SELECT g FROM generate_series(1, {ROWS}) AS g",
-                "requestId": rid,
-                "maxRows": ROWS,
-            },
-        )
-        assert response.status_code == 200
-        stored = (await http.get(f"/api/jobs/{rid}/events")).json()["events"]
-        over_sse = await asyncio.wait_for(fast_sse, 60)
-        over_stomp = await asyncio.to_thread(collector.events_until_terminal, rid, 60)
-        fast_stomp.disconnect()
+            assert len(stored) > ROWS
+            assert over_sse == stored
+            assert over_stomp == stored
 
-        assert len(stored) > ROWS
-        assert over_sse == stored
-        assert over_stomp == stored
+            # The stalled clients now read what was buffered for them: some events, then the cut.
+            frames = await asyncio.to_thread(slow_stomp.frames, timeout=30)
+            assert (
+                frames[-1].command == "ERROR" and frames[-1].headers["message"] == "slow consumer"
+            )
+            assert 0 < sum(frame.command == "MESSAGE" for frame in frames) < len(stored)
+            raw = await asyncio.to_thread(read_to_end, slow_sse)
+            assert raw.startswith(b"HTTP/1.1 200")
+            assert raw.endswith(b"0\r\n\r\n")  # the chunked body was ended by the server
+            assert 0 < raw.count(b"event: status") < len(stored)
 
-        # The stalled clients now read what was buffered for them: some events, then the cut.
-        frames = await asyncio.to_thread(slow_stomp.frames, timeout=30)
-        assert frames[-1].command == "ERROR" and frames[-1].headers["message"] == "slow consumer"
-        assert 0 < sum(frame.command == "MESSAGE" for frame in frames) < len(stored)
-        raw = await asyncio.to_thread(read_to_end, slow_sse)
+            assert (
+                await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
+            ).status_code == 200
+    finally:
         slow_sse.close()
         slow_stomp.close()
-        assert raw.startswith(b"HTTP/1.1 200")
-        assert raw.endswith(b"0\r\n\r\n")  # the chunked body was ended by the server
-        assert 0 < raw.count(b"event: status") < len(stored)
-
-        assert (
-            await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
-        ).status_code == 200
 
 
 async def test_cut_off_subscriber_may_resume_with_replay(busy_server: ServerProcess) -> None:

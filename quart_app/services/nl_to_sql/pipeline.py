@@ -61,8 +61,8 @@ class NlToSqlService:
         self.query_execution = query_execution
         self.schemas = SchemaCache()
 
-    def submit(self, request: ConvertRequest, *, request_id: str | None) -> Job:
-        job = self.jobs.create(request_id, "nl-to-sql", question=request.question)
+    async def submit(self, request: ConvertRequest, *, request_id: str | None) -> Job:
+        job = await self.jobs.create(request_id, "nl-to-sql", question=request.question)
         events = RequestEvents(self.bus, job.request_id)
         self.jobs.start(job, self.run(job, events, request))
         return job
@@ -72,27 +72,30 @@ class NlToSqlService:
         try:
             converted = await conversion.run()
         except asyncio.CancelledError:
+            # Saved as ended before the terminal event, as in query execution.
             error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
+            await self.jobs.finish(job, "cancelled", error=error)
             await conversion.fail(error, status="cancelled")
-            job.finish("cancelled", error=error)
             raise error from None
         except APIError as failure:
             failure.request_id = job.request_id
+            await self.jobs.finish(job, "error", error=failure)
             await conversion.fail(failure)
-            job.finish("error", error=failure)
             raise
         except Exception as unexpected:
             log.exception("conversion %s failed unexpectedly", job.request_id)
             error = InternalError(
                 "unexpected server error; the server log has details", request_id=job.request_id
             )
+            await self.jobs.finish(job, "error", error=error)
             await conversion.fail(error)
-            job.finish("error", error=error)
             raise error from unexpected
         job.sql = converted["sql"]
         body = {"requestId": job.request_id, **converted}
         if not request.execute:
-            job.finish("success")
+            await self.jobs.finish(job, "success")
+        await conversion.succeed(converted)
+        if not request.execute:
             return body
         executed = await self.query_execution.run(
             job, events, ExecuteRequest(converted["sql"], request.max_rows, request.timeout_ms)
@@ -151,14 +154,17 @@ class _Conversion:
             "model": self.engine.model,
             "durationMs": duration_ms,
         }
+
+        return converted
+
+    async def succeed(self, converted: dict[str, Any]) -> None:
         await self.events.finish(
             TOPIC,
             "success",
-            f"SQL ready in {duration_ms} ms",
+            f"SQL ready in {converted['durationMs']} ms",
             final=not self.request.execute,
             **converted,
         )
-        return converted
 
     async def _schema(self) -> tuple[Schema, bool]:
         pool = self.service.database.pool

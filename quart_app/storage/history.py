@@ -1,0 +1,263 @@
+"""Event history in PostgreSQL, shared by every process of the service.
+
+Event ids and the outbox gap
+----------------------------
+Readers resume "after eventId N", so an event must never commit with an id
+smaller than one a reader has already seen. Ids from a sequence would allow
+exactly that: transaction A takes id 7, B takes id 8 and commits first, a
+reader sees 8, then A commits 7 behind its back. Here ids come from a single
+counter row, ``UPDATE quart_app.event_ids SET last_id = last_id + n``, in the
+same transaction as the INSERT of those events. The row lock makes every other
+writer wait until that transaction commits before it can take the next ids, so
+transactions commit in id order: when any id N is visible, every id below N is
+visible too. The lock is held only for one batched INSERT, so throughput comes
+from batching, not from giving up the order.
+
+The NOTIFY sent in the same transaction is delivered at commit, in commit
+order, and carries only the id range; every process keeps a watermark (the last
+id it delivered) and, on a notification or after its own commit, reads and
+delivers everything between the watermark and the new id, in order. A process
+therefore delivers the events of all processes in eventId order, with no gap,
+and catches up by itself after its listening connection drops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from ..events import EventDraft, StatusEvent, event_from_json
+from .jobs import CANCEL_CHANNEL
+from .memory import Deliver
+from .migrations import migrate
+
+if TYPE_CHECKING:
+    from ..bus import Destination
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "quart_app_events"
+
+
+class HistoryUnavailable(Exception):
+    """The history database could not store an event."""
+
+
+class PostgresHistory:
+    def __init__(
+        self, url: str, *, batch_size: int = 2000, on_cancel: Callable[[str], object] | None = None
+    ) -> None:
+        self.url = url
+        self.on_cancel = on_cancel
+        self.batch_size = batch_size
+        self.pool: asyncpg.Pool | None = None
+        self._deliver: Deliver = lambda events: None
+        self._pending: deque[tuple[EventDraft, asyncio.Future[StatusEvent]]] = deque()
+        self._wakeup = asyncio.Event()
+        self._order = asyncio.Lock()  # delivery happens under it, in eventId order
+        self._delivered = 0
+        self._writer: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self.pool = await asyncpg.create_pool(self.url, min_size=1, max_size=4, timeout=10)
+        async with self.pool.acquire() as connection:
+            await migrate(connection)
+            # New processes start live from here; older events are replayed on request.
+            self._delivered = await connection.fetchval("SELECT last_id FROM quart_app.event_ids")
+        await self._listen()
+        self._writer = asyncio.create_task(self._write_loop(), name="history writer")
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._writer is not None:
+            # Let queued events reach the database before the pool goes.
+            for _ in range(50):
+                if not self._pending:
+                    break
+                await asyncio.sleep(0.02)
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+        if self.pool is not None:
+            await self.pool.close()
+
+    def store(self, draft: EventDraft) -> asyncio.Future[StatusEvent]:
+        future: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
+        self._pending.append((draft, future))
+        self._wakeup.set()
+        return future
+
+    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
+        column, value = (
+            ("request_id", destination.request_id)
+            if destination.request_id
+            else ("topic", destination.topic)
+        )
+        rows = await self._fetch(
+            f"""
+            SELECT body, final
+              FROM quart_app.status_events
+             WHERE {column} = $1 AND event_id > $2
+             ORDER BY event_id
+            """,
+            value,
+            after_id,
+        )
+        return [event_from_json(row["body"], final=row["final"]) for row in rows]
+
+    async def request_events(self, request_id: str) -> list[StatusEvent]:
+        rows = await self._fetch(
+            """
+            SELECT body, final
+              FROM quart_app.status_events
+             WHERE request_id = $1
+             ORDER BY event_id
+            """,
+            request_id,
+        )
+        return [event_from_json(row["body"], final=row["final"]) for row in rows]
+
+    async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        assert self.pool is not None
+        async with self.pool.acquire() as connection:
+            rows: list[asyncpg.Record] = await connection.fetch(query, *args)
+            return rows
+
+    # Writing ----------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._pending:
+                batch = [
+                    self._pending.popleft() for _ in range(min(self.batch_size, len(self._pending)))
+                ]
+                try:
+                    events = await self._write([draft for draft, _ in batch])
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                    log.error("could not store %d events: %s", len(batch), error)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(
+                                HistoryUnavailable(f"the history database failed: {error}")
+                            )
+                    continue
+                async with self._order:
+                    await self._catch_up(events[0].event_id - 1)
+                    # Our own NOTIFY may have been handled first and delivered these already.
+                    fresh = [event for event in events if event.event_id > self._delivered]
+                    if fresh:
+                        self._deliver(fresh)
+                        self._delivered = fresh[-1].event_id
+                for (_, future), event in zip(batch, events, strict=True):
+                    if not future.done():
+                        future.set_result(event)
+
+    async def _write(self, drafts: Sequence[EventDraft]) -> list[StatusEvent]:
+        assert self.pool is not None
+        async with self.pool.acquire() as connection, connection.transaction():
+            # The counter row's lock orders the commits: see the module docstring.
+            last = await connection.fetchval(
+                "UPDATE quart_app.event_ids SET last_id = last_id + $1 RETURNING last_id",
+                len(drafts),
+            )
+            first = last - len(drafts) + 1
+            events = [draft.with_id(first + offset) for offset, draft in enumerate(drafts)]
+            await connection.execute(
+                """
+                INSERT INTO quart_app.status_events (event_id, request_id, topic, final, body)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[])
+                """,
+                [event.event_id for event in events],
+                [event.request_id for event in events],
+                [event.topic for event in events],
+                [event.final for event in events],
+                [event.json for event in events],
+            )
+            await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{first},{last}")
+        return events
+
+    # Delivering what other processes stored ----------------------------------
+
+    async def _catch_up(self, upto: int) -> None:
+        """Deliver stored events after the watermark up to ``upto``; call with ``_order`` held."""
+        if upto <= self._delivered:
+            return
+        rows = await self._fetch(
+            """
+            SELECT body, final
+              FROM quart_app.status_events
+             WHERE event_id > $1 AND event_id <= $2
+             ORDER BY event_id
+            """,
+            self._delivered,
+            upto,
+        )
+        events = [event_from_json(row["body"], final=row["final"]) for row in rows]
+        if events:
+            self._deliver(events)
+        self._delivered = upto
+
+    def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
+        last = int(payload.rpartition(",")[2])
+        asyncio.get_running_loop().create_task(self._on_notify(last))
+
+    async def _on_notify(self, last: int) -> None:
+        async with self._order:
+            try:
+                await self._catch_up(last)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("could not read events up to %d: %s", last, error)
+
+    async def _listen(self) -> None:
+        self._listener = await asyncpg.connect(self.url, timeout=10)
+        await self._listener.add_listener(CHANNEL, self._notified)
+        if self.on_cancel is not None:
+            on_cancel = self.on_cancel
+            await self._listener.add_listener(
+                CANCEL_CHANNEL, lambda connection, pid, channel, request_id: on_cancel(request_id)
+            )
+        self._listener.add_termination_listener(self._listener_lost)
+
+    def _listener_lost(self, connection: Any) -> None:
+        if self._closing or self._reconnecting is not None:
+            return
+        log.warning("history listener lost its connection; reconnecting")
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        delay = 0.5
+        try:
+            while not self._closing:
+                try:
+                    await self._listen()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                    log.warning(
+                        "history listener: reconnect failed (%s); retrying in %.1f s", error, delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10)
+                    continue
+                log.info("history listener reconnected")
+                assert self.pool is not None
+                async with self.pool.acquire() as connection:
+                    newest = await connection.fetchval("SELECT last_id FROM quart_app.event_ids")
+                await self._on_notify(newest)  # what was missed while disconnected
+                return
+        finally:
+            self._reconnecting = None

@@ -1,0 +1,155 @@
+"""Jobs kept in the history database: plain async functions over SQL, and the store built on them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from ..errors import RequestIdInUse
+from ..events import utc_timestamp
+
+if TYPE_CHECKING:
+    from ..services.jobs import Job
+
+CANCEL_CHANNEL = "quart_app_cancel"
+
+
+async def insert_job(connection: asyncpg.Connection, job: Job) -> None:
+    try:
+        await connection.execute(
+            """
+            INSERT INTO quart_app.jobs (request_id, topic, status, created_at, question, sql)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """,
+            job.request_id,
+            job.topic,
+            job.status,
+            job.created_at,
+            job.question,
+            job.sql,
+        )
+    except asyncpg.UniqueViolationError:
+        raise RequestIdInUse(job.request_id) from None
+
+
+async def save_job(connection: asyncpg.Connection, job: Job) -> None:
+    await connection.execute(
+        """
+        UPDATE quart_app.jobs
+           SET status = $2, finished_at = $3, duration_ms = $4, sql = $5,
+               row_count = $6, error = $7::jsonb, result = $8::jsonb
+         WHERE request_id = $1
+        """,
+        job.request_id,
+        job.status,
+        job.finished_at,
+        job.to_dict()["durationMs"],
+        job.sql,
+        job.row_count,
+        json.dumps(job.error.to_error()) if job.error else None,
+        json.dumps(job.result) if job.result is not None else None,
+    )
+
+
+async def fetch_job(connection: asyncpg.Connection, request_id: str) -> dict[str, Any] | None:
+    row = await connection.fetchrow(
+        """
+        SELECT request_id, topic, status, created_at, finished_at, duration_ms,
+               question, sql, row_count, error::text AS error
+          FROM quart_app.jobs
+         WHERE request_id = $1
+        """,
+        request_id,
+    )
+    return _body(row) if row else None
+
+
+async def fetch_result(
+    connection: asyncpg.Connection, request_id: str
+) -> tuple[bool, dict[str, Any] | None]:
+    """(whether the job exists, its kept result)."""
+    row = await connection.fetchrow(
+        "SELECT result::text AS result FROM quart_app.jobs WHERE request_id = $1", request_id
+    )
+    if row is None:
+        return False, None
+    return True, json.loads(row["result"]) if row["result"] else None
+
+
+async def list_jobs(
+    connection: asyncpg.Connection, *, topic: str | None, status: str | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = await connection.fetch(
+        """
+        SELECT request_id, topic, status, created_at, finished_at, duration_ms,
+               question, sql, row_count, error::text AS error
+          FROM quart_app.jobs
+         WHERE ($1::text IS NULL OR topic = $1) AND ($2::text IS NULL OR status = $2)
+         ORDER BY created_at DESC, request_id
+         LIMIT $3
+        """,
+        topic,
+        status,
+        limit,
+    )
+    return [_body(row) for row in rows]
+
+
+def _body(row: asyncpg.Record) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "requestId": row["request_id"],
+        "topic": row["topic"],
+        "status": row["status"],
+        "createdAt": utc_timestamp(row["created_at"]),
+        "finishedAt": utc_timestamp(row["finished_at"]) if row["finished_at"] else None,
+        "durationMs": row["duration_ms"]
+        if row["duration_ms"] is not None
+        else _running_ms(row["created_at"]),
+    }
+    for key, column in (("question", "question"), ("sql", "sql"), ("rowCount", "row_count")):
+        if row[column] is not None:
+            body[key] = row[column]
+    if row["error"]:
+        body["error"] = json.loads(row["error"])
+    return body
+
+
+def _running_ms(created_at: datetime) -> int:
+    return int((datetime.now(created_at.tzinfo) - created_at).total_seconds() * 1000)
+
+
+class PostgresJobStore:
+    """Jobs in ``quart_app.jobs``, visible to every process sharing the history database."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def insert(self, job: Job) -> None:
+        async with self.pool.acquire() as connection:
+            await insert_job(connection, job)
+
+    async def save(self, job: Job) -> None:
+        async with self.pool.acquire() as connection:
+            await save_job(connection, job)
+
+    async def get(self, request_id: str) -> dict[str, Any] | None:
+        async with self.pool.acquire() as connection:
+            return await fetch_job(connection, request_id)
+
+    async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
+        async with self.pool.acquire() as connection:
+            return await fetch_result(connection, request_id)
+
+    async def list(
+        self, *, topic: str | None, status: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        async with self.pool.acquire() as connection:
+            return await list_jobs(connection, topic=topic, status=status, limit=limit)
+
+    async def request_cancel(self, request_id: str) -> None:
+        """Ask whichever process runs the job to cancel it."""
+        async with self.pool.acquire() as connection:
+            await connection.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, request_id)
