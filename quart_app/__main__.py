@@ -10,6 +10,7 @@ import sys
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
+from quart import Quart
 
 from .app import create_app
 from .config import Config, ConfigError
@@ -44,12 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _serve(app: object, hypercorn: HypercornConfig) -> None:
+async def _serve(app: Quart, hypercorn: HypercornConfig) -> None:
     stop = asyncio.Event()
+
+    def shut_down() -> None:
+        # Long-lived streams would hold the graceful shutdown open: end them now,
+        # and their clients reconnect (elsewhere) with their last eventId.
+        app.extensions["quart_app"].bus.end_all()
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await serve(app, hypercorn, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        loop.add_signal_handler(signum, shut_down)
+    await serve(app, hypercorn, shutdown_trigger=stop.wait)
 
 
 if __name__ == "__main__":

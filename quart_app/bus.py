@@ -60,7 +60,11 @@ class Destination:
         return f"/topic/{self.topic}" if self.topic else f"/topic/requests/{self.request_id}"
 
 
-class SlowConsumer(Exception):
+class SubscriptionEnded(Exception):
+    """The server ended the subscription (it is shutting down)."""
+
+
+class SlowConsumer(SubscriptionEnded):
     """The subscriber fell more than its queue size behind and was cut off."""
 
 
@@ -86,6 +90,7 @@ class Subscription:
         self.wakeup = wakeup or asyncio.Event()
         self.on_overflow = on_overflow
         self.overflowed = False
+        self.ended = False
         self.last_event_id = 0
         self._pending: deque[StatusEvent] = deque()
         self._replayed = 0
@@ -118,6 +123,8 @@ class Subscription:
                 raise SlowConsumer(
                     f"subscriber to {self.destination} fell {self.max_pending} events behind"
                 )
+            if self.ended and not self._pending:
+                raise SubscriptionEnded("the server is shutting down")
             event = self.pop()
             if event is not None:
                 return event
@@ -239,6 +246,15 @@ class EventBus:
             yield subscription
         finally:
             self._remove(subscription)
+
+    def end_all(self) -> None:
+        """End every subscription (at shutdown): streams close once their queues drain."""
+        for subscription in [
+            *(s for group in self._by_topic.values() for s in group),
+            *(s for group in self._by_request.values() for s in group),
+        ]:
+            subscription.ended = True
+            subscription.wakeup.set()
 
     @property
     def subscriber_count(self) -> int:

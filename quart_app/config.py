@@ -36,6 +36,9 @@ class Config:
     log_level: str = "INFO"
     # Bus and transports
     history_size: int = 10_000
+    retention_days: float = 7.0
+    retention_events: int = 1_000_000
+    retention_interval_seconds: float = 60.0
     subscriber_queue_size: int = 1_000
     sse_ping_seconds: float = 15.0
     sse_retry_ms: int = 3_000

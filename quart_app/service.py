@@ -23,7 +23,7 @@ from .services.nl_to_sql.openai_engine import OpenAIEngine
 from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
 from .services.query_execution import ExecuteRequest, QueryExecutionService
 from .storage.database import Database
-from .storage.history import PostgresHistory
+from .storage.history import PostgresHistory, Retention
 from .storage.jobs import PostgresJobStore
 from .storage.memory import MemoryHistory
 
@@ -95,8 +95,15 @@ class Service:
             # A batch is delivered at once: keep it well under what a subscriber may fall
             # behind, or a burst would cut off subscribers that keep up fine.
             batch = max(1, min(2000, self.config.subscriber_queue_size // 2))
+            config = self.config
+            retention = Retention(
+                config.retention_days,
+                config.retention_events,
+                config.jobs_kept,
+                config.retention_interval_seconds,
+            )
             history = PostgresHistory(
-                history_url, batch_size=batch, on_cancel=self.jobs.cancel_local
+                history_url, batch_size=batch, on_cancel=self.jobs.cancel_local, retention=retention
             )
             self.bus.history = history
         await self.bus.start()

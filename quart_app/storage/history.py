@@ -28,6 +28,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -45,16 +46,33 @@ log = logging.getLogger(__name__)
 CHANNEL = "quart_app_events"
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How much history to keep: events and finished jobs younger than ``days``, and
+    at most ``events`` events and ``jobs`` finished jobs; checked every ``interval`` seconds."""
+
+    days: float
+    events: int
+    jobs: int
+    interval: float
+
+
 class HistoryUnavailable(Exception):
     """The history database could not store an event."""
 
 
 class PostgresHistory:
     def __init__(
-        self, url: str, *, batch_size: int = 2000, on_cancel: Callable[[str], object] | None = None
+        self,
+        url: str,
+        *,
+        batch_size: int = 2000,
+        on_cancel: Callable[[str], object] | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.url = url
         self.on_cancel = on_cancel
+        self.retention = retention
         self.batch_size = batch_size
         self.pool: asyncpg.Pool | None = None
         self._deliver: Deliver = lambda events: None
@@ -65,6 +83,7 @@ class PostgresHistory:
         self._writer: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._reconnecting: asyncio.Task[None] | None = None
+        self._pruner: asyncio.Task[None] | None = None
         self._closing = False
 
     async def start(self, deliver: Deliver) -> None:
@@ -76,6 +95,10 @@ class PostgresHistory:
             self._delivered = await connection.fetchval("SELECT last_id FROM quart_app.event_ids")
         await self._listen()
         self._writer = asyncio.create_task(self._write_loop(), name="history writer")
+        if self.retention is not None:
+            self._pruner = asyncio.create_task(
+                self._prune_loop(self.retention), name="history pruner"
+            )
 
     async def close(self) -> None:
         self._closing = True
@@ -88,8 +111,9 @@ class PostgresHistory:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
+        for task in (self._reconnecting, self._pruner):
+            if task is not None:
+                task.cancel()
         if self._listener is not None and not self._listener.is_closed():
             await self._listener.close()
         if self.pool is not None:
@@ -225,7 +249,9 @@ class PostgresHistory:
                 log.warning("could not read events up to %d: %s", last, error)
 
     async def _listen(self) -> None:
-        self._listener = await asyncpg.connect(self.url, timeout=10)
+        self._listener = await asyncpg.connect(
+            self.url, timeout=10, server_settings={"application_name": "quart_app listener"}
+        )
         await self._listener.add_listener(CHANNEL, self._notified)
         if self.on_cancel is not None:
             on_cancel = self.on_cancel
@@ -261,3 +287,40 @@ class PostgresHistory:
                 return
         finally:
             self._reconnecting = None
+
+    # Retention ----------------------------------------------------------------
+
+    async def _prune_loop(self, retention: Retention) -> None:
+        while True:
+            await asyncio.sleep(retention.interval)
+            try:
+                await self.prune(retention)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("history pruning failed: %s", error)
+
+    async def prune(self, retention: Retention) -> tuple[int, int]:
+        """Delete what retention no longer keeps; (events deleted, jobs deleted)."""
+        assert self.pool is not None
+        async with self.pool.acquire() as connection:
+            events = await connection.execute(
+                """
+                DELETE FROM quart_app.status_events
+                 WHERE stored_at < now() - make_interval(secs => $1)
+                    OR event_id <= (SELECT last_id FROM quart_app.event_ids) - $2
+                """,
+                retention.days * 86400,
+                retention.events,
+            )
+            jobs = await connection.execute(
+                """
+                DELETE FROM quart_app.jobs
+                 WHERE status <> 'running'
+                   AND (created_at < now() - make_interval(secs => $1)
+                        OR request_id IN (SELECT request_id FROM quart_app.jobs
+                                           WHERE status <> 'running'
+                                           ORDER BY created_at DESC OFFSET $2))
+                """,
+                retention.days * 86400,
+                retention.jobs,
+            )
+        return int(events.rsplit(" ", 1)[-1]), int(jobs.rsplit(" ", 1)[-1])

@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import Blueprint, Response, request
 
-from ..bus import Destination, SlowConsumer, Subscription
+from ..bus import Destination, Subscription, SubscriptionEnded
 from ..errors import InvalidRequest, NotFound
 from ..protocol.sse import encode_comment, encode_event, encode_retry
 from ..service import current_service
@@ -121,7 +121,7 @@ class EventStream:
             raise StopAsyncIteration
         try:
             event = await self.subscription.get(timeout=self.ping_seconds)
-        except SlowConsumer:
+        except SubscriptionEnded:  # cut off as a slow consumer, or the server is stopping
             await self.aclose()
             raise StopAsyncIteration from None
         if event is None:

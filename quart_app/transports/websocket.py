@@ -299,6 +299,12 @@ class StompSession:
             sent = True
         for subscription_id, subscribed in list(self.subscriptions.items()):
             subscription = subscribed.subscription
+            if subscription.ended and self.closing is None:
+                self.closing = CloseSession(
+                    "server shutting down",
+                    detail="reconnect with last-event-id to resume",
+                    code=1001,
+                )
             if subscription.overflowed:
                 self.closing = self.closing or CloseSession(
                     "slow consumer",
