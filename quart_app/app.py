@@ -9,7 +9,7 @@ from quart import Quart
 from quart_schema import QuartSchema
 from werkzeug.exceptions import HTTPException
 
-from .blueprints import api
+from .blueprints import api, dashboard
 from .config import Config
 from .errors import APIError
 from .service import Service
@@ -42,6 +42,7 @@ def create_app(config: Config | None = None) -> Quart:
     app.extensions["quart_app"] = service
 
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(sse.blueprint)
     app.register_blueprint(websocket.blueprint)
 
