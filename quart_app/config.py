@@ -36,6 +36,7 @@ class Config:
     log_level: str = "INFO"
     # Bus and transports
     history_size: int = 10_000
+    history_synchronous_commit: bool = False
     retention_days: float = 7.0
     retention_events: int = 1_000_000
     retention_interval_seconds: float = 60.0
@@ -134,6 +135,12 @@ def _convert(name: str, raw: str, annotation: Any) -> Any:
         return value
     if kind == "Path":
         return Path(raw).expanduser()
+    if kind == "bool":
+        if raw.lower() in ("1", "true", "on", "yes"):
+            return True
+        if raw.lower() in ("0", "false", "off", "no"):
+            return False
+        raise ConfigError(name, raw, "on or off")
     if name.endswith("LOG_LEVEL"):
         level = raw.upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -103,7 +103,11 @@ class Service:
                 config.retention_interval_seconds,
             )
             history = PostgresHistory(
-                history_url, batch_size=batch, on_cancel=self.jobs.cancel_local, retention=retention
+                history_url,
+                batch_size=batch,
+                on_cancel=self.jobs.cancel_local,
+                retention=retention,
+                synchronous_commit=config.history_synchronous_commit,
             )
             self.bus.history = history
         await self.bus.start()

@@ -71,6 +71,17 @@ def scratch_database() -> Iterator[TestDatabase]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def sibling_database(database: TestDatabase) -> Iterator[str]:
+    """Another empty database on the same server, for processes that must share nothing else."""
+    name = f"quart_app_aux_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(database.url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(database.url, name)
+    finally:
+        asyncio.run(_admin(database.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 async def _admin(url: str, statement: str) -> None:
     connection = await asyncpg.connect(url)
     try:

@@ -72,17 +72,12 @@ def _last_event_id() -> int | None:
 
 async def _request_finished(request_id: str, after_id: int | None) -> bool:
     """True when the request has ended and no kept event after ``after_id`` is left to send."""
-    service = current_service()
-    events = await service.bus.history.request_events(request_id)
-    if events:
-        if not events[-1].final:
-            return False
-        return after_id is None or events[-1].event_id <= after_id
-    try:  # its events may have left the bounded history while the job is still known
-        job = await service.jobs.get(request_id)
-        return bool(job["status"] != "running")
-    except NotFound:
+    # Only the events decide: a job saved as finished may still have events on
+    # their way to the history, and those must be streamed, not refused.
+    events = await current_service().bus.history.request_events(request_id)
+    if not events or not events[-1].final:
         return False
+    return after_id is None or events[-1].event_id <= after_id
 
 
 class EventStream:

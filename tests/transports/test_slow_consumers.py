@@ -6,13 +6,13 @@ import asyncio
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, TestDatabase, sibling_database
 from tests.transports.stomp_clients import RawStomp, stomp_py
 from tests.transports.test_sse import read_stream
 
@@ -23,13 +23,22 @@ ROWS = 30_000
 
 
 @pytest.fixture(scope="module", name="busy_server")
-def fixture_busy_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
-    return start_server(
-        QUART_APP_SUBSCRIBER_QUEUE_SIZE="200",
-        QUART_APP_FETCH_BATCH_ROWS="1",
-        QUART_APP_PROGRESS_INTERVAL_MS="0",
-        QUART_APP_HISTORY_SIZE="100000",
-    )
+def fixture_busy_server(database: TestDatabase) -> Iterator[ServerProcess]:
+    # A history of its own: the other test processes need not read its 30,000 events.
+    with sibling_database(database) as history_url:
+        server = ServerProcess(
+            {
+                "DATABASE_URL": database.url,
+                "QUART_APP_HISTORY_URL": history_url,
+                "QUART_APP_SUBSCRIBER_QUEUE_SIZE": "2000",
+                "QUART_APP_FETCH_BATCH_ROWS": "1",
+                "QUART_APP_PROGRESS_INTERVAL_MS": "0",
+            }
+        ).start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def stalled_sse(port: int, path: str) -> socket.socket:
