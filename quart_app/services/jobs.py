@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from ..bus import valid_request_id
-from ..errors import APIError, Conflict, InvalidRequest, NotFound, RequestIdInUse
+from ..errors import (
+    APIError,
+    Cancelled,
+    Conflict,
+    InternalError,
+    InvalidRequest,
+    NotFound,
+    RequestIdInUse,
+)
 from ..events import Topic, utc_timestamp
 
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 JobStatus = Literal["running", "success", "error", "cancelled"]
 
 
@@ -213,6 +225,39 @@ class JobRegistry:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_step(
+    jobs: JobRegistry,
+    job: Job,
+    work: Awaitable[T],
+    fail: Callable[[APIError, str], Awaitable[None]],
+) -> T:
+    """Await one step of a job; if it fails, end the job and report it, then raise its APIError.
+
+    The job is saved as ended before ``fail`` publishes the terminal event, so a
+    client that sees that event finds the job finished in the jobs API.
+    """
+    try:
+        return await work
+    except asyncio.CancelledError:
+        error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
+        await jobs.finish(job, "cancelled", error=error)
+        await fail(error, "cancelled")
+        raise error from None
+    except APIError as failure:
+        failure.request_id = job.request_id
+        await jobs.finish(job, "error", error=failure)
+        await fail(failure, "error")
+        raise
+    except Exception as unexpected:
+        log.exception("job %s failed unexpectedly", job.request_id)
+        error = InternalError(
+            "unexpected server error; the server log has details", request_id=job.request_id
+        )
+        await jobs.finish(job, "error", error=error)
+        await fail(error, "error")
+        raise error from unexpected
 
 
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:

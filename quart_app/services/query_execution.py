@@ -16,13 +16,12 @@ from ..errors import (
     APIError,
     Cancelled,
     DatabaseUnavailable,
-    InternalError,
     QueryTimeout,
     SQLError,
 )
 from ..storage.database import Database
 from ..storage.values import jsonable_row
-from .jobs import Job, JobRegistry
+from .jobs import Job, JobRegistry, run_step
 from .sql_safety import check_sql
 
 log = logging.getLogger(__name__)
@@ -62,28 +61,7 @@ class QueryExecutionService:
     async def run(self, job: Job, events: RequestEvents, request: ExecuteRequest) -> dict[str, Any]:
         """The job's work: events from ``received`` to the terminal one; returns the result body."""
         execution = _Execution(self, events, request)
-        try:
-            result = await execution.run()
-        except asyncio.CancelledError:
-            # The job is saved as ended before its terminal event goes out, so a
-            # client that sees the event finds the job finished in the jobs API.
-            error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
-            await self.jobs.finish(job, "cancelled", error=error)
-            await execution.fail(error, status="cancelled")
-            raise error from None
-        except APIError as failure:
-            failure.request_id = job.request_id
-            await self.jobs.finish(job, "error", error=failure)
-            await execution.fail(failure)
-            raise
-        except Exception as unexpected:
-            log.exception("query execution %s failed unexpectedly", job.request_id)
-            error = InternalError(
-                "unexpected server error; the server log has details", request_id=job.request_id
-            )
-            await self.jobs.finish(job, "error", error=error)
-            await execution.fail(error)
-            raise error from unexpected
+        result = await run_step(self.jobs, job, execution.run(), execution.fail)
         result = {"requestId": job.request_id, **result}
         job.result = result
         job.row_count = result["rowCount"]
@@ -211,7 +189,7 @@ class _Execution:
         self.stage = stage
         await self.events.progress(TOPIC, stage, message, progress, **metadata)
 
-    async def fail(self, error: APIError, *, status: str = "error") -> None:
+    async def fail(self, error: APIError, status: str) -> None:
         metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
         message = (
             "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"

@@ -3,7 +3,6 @@ optionally run the result, reporting each step as nl-to-sql events."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -15,13 +14,11 @@ from ...bus import EventBus, RequestEvents
 from ...config import Config
 from ...errors import (
     APIError,
-    Cancelled,
     ConversionFailed,
     DatabaseUnavailable,
-    InternalError,
 )
 from ...storage.database import Database
-from ..jobs import Job, JobRegistry
+from ..jobs import Job, JobRegistry, run_step
 from ..query_execution import ExecuteRequest, QueryExecutionService
 from ..sql_safety import check_sql
 from .engine import Attempt, Engine, GenerationRequest, extract_sql
@@ -69,27 +66,7 @@ class NlToSqlService:
 
     async def run(self, job: Job, events: RequestEvents, request: ConvertRequest) -> dict[str, Any]:
         conversion = _Conversion(self, events, request)
-        try:
-            converted = await conversion.run()
-        except asyncio.CancelledError:
-            # Saved as ended before the terminal event, as in query execution.
-            error: APIError = Cancelled("cancelled by request", request_id=job.request_id)
-            await self.jobs.finish(job, "cancelled", error=error)
-            await conversion.fail(error, status="cancelled")
-            raise error from None
-        except APIError as failure:
-            failure.request_id = job.request_id
-            await self.jobs.finish(job, "error", error=failure)
-            await conversion.fail(failure)
-            raise
-        except Exception as unexpected:
-            log.exception("conversion %s failed unexpectedly", job.request_id)
-            error = InternalError(
-                "unexpected server error; the server log has details", request_id=job.request_id
-            )
-            await self.jobs.finish(job, "error", error=error)
-            await conversion.fail(error)
-            raise error from unexpected
+        converted = await run_step(self.jobs, job, conversion.run(), conversion.fail)
         job.sql = converted["sql"]
         body = {"requestId": job.request_id, **converted}
         if not request.execute:
@@ -227,7 +204,7 @@ class _Conversion:
         self.stage = stage
         await self.events.progress(TOPIC, stage, message, progress, **metadata)
 
-    async def fail(self, error: APIError, *, status: str = "error") -> None:
+    async def fail(self, error: APIError, status: str) -> None:
         metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
         message = (
             "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
