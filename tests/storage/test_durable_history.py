@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -168,6 +169,8 @@ async def test_killed_process_loses_nothing_that_was_stored(servers: Any) -> Non
     connection, collector = await asyncio.to_thread(stomp_py, b.port)
     connection.subscribe("/topic/query-execution", id="all", headers={"receipt": "ready"})
     await asyncio.to_thread(collector.wait_for, "RECEIPT")
+    on_a: list[dict[str, Any]] = []  # a client of A, which will move to B
+    reading = asyncio.create_task(collect_sse(a.url, f"/sse/topic/requests/{rid}", on_a))
     async with httpx.AsyncClient(timeout=30) as http:
         await http.post(
             f"{a.url}/api/query-execution/execute",
@@ -197,6 +200,19 @@ async def test_killed_process_loses_nothing_that_was_stored(servers: Any) -> Non
         assert (
             await http.post(f"{b.url}/api/query-execution/execute", json={"sql": "SELECT 1"})
         ).status_code == 200
+    # The client of A reconnects to B with its last eventId and misses nothing.
+    await asyncio.wait_for(reading, 10)
+    assert on_a
+    resumed: list[dict[str, Any]] = []
+    last = str(on_a[-1]["eventId"])
+    tail = asyncio.create_task(
+        collect_sse(b.url, f"/sse/topic/requests/{rid}", resumed, headers={"Last-Event-ID": last})
+    )
+    await asyncio.sleep(1.5)  # the request never ends (its process died): read what is stored
+    tail.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await tail
+    assert on_a + resumed == stored
 
 
 async def test_listener_reconnects_and_catches_up(servers: Any, history_url: str) -> None:
