@@ -314,9 +314,6 @@ class RequestEvents:
             topic, status, TERMINAL_STAGES[status], message, progress, metadata, final
         )
 
-    def finished(self, topic: Topic) -> bool:
-        return topic in self._finished
-
     def _publish(
         self,
         topic: Topic,

@@ -100,21 +100,3 @@ class QueryTimeout(APIError):
 class InternalError(APIError):
     status = 500
     code = "internal"
-
-
-ERRORS_BY_CODE: dict[str, type[APIError]] = {
-    cls.code: cls
-    for cls in (
-        InvalidRequest,
-        NotFound,
-        Conflict,
-        Cancelled,
-        UnsafeSQL,
-        SQLError,
-        ConversionFailed,
-        DatabaseUnavailable,
-        LLMUnavailable,
-        QueryTimeout,
-        InternalError,
-    )
-}

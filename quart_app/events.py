@@ -130,8 +130,7 @@ class EventDraft:
 def event_from_json(text: str, *, final: bool) -> StatusEvent:
     """A stored event back from its wire form (which it then re-encodes byte for byte)."""
     data = json.loads(text)
-    return StatusEvent(
-        event_id=data["eventId"],
+    draft = EventDraft(
         request_id=data["requestId"],
         topic=data["topic"],
         status=data["status"],
@@ -143,3 +142,4 @@ def event_from_json(text: str, *, final: bool) -> StatusEvent:
         metadata=data["metadata"],
         final=final,
     )
+    return draft.with_id(data["eventId"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
-from ..bus import valid_request_id
+from ..bus import RequestEvents, valid_request_id
 from ..errors import (
     APIError,
     Cancelled,
@@ -225,6 +225,28 @@ class JobRegistry:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class StageReporter:
+    """Publishes one topic's stages of a request, remembering the current one as ``failedStage``."""
+
+    topic: Topic
+
+    def __init__(self, events: RequestEvents) -> None:
+        self.events = events
+        self.stage = "received"
+
+    async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
+        self.stage = stage
+        await self.events.progress(self.topic, stage, message, progress, **metadata)
+
+    async def fail(self, error: APIError, status: str) -> None:
+        """The terminal ``error`` or ``cancelled`` event."""
+        metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
+        message = (
+            "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
+        )
+        await self.events.finish(self.topic, status, message, **metadata)  # type: ignore[arg-type]
 
 
 async def run_step(

@@ -21,7 +21,7 @@ from ..errors import (
 )
 from ..storage.database import Database
 from ..storage.values import jsonable_row
-from .jobs import Job, JobRegistry, run_step
+from .jobs import Job, JobRegistry, StageReporter, run_step
 from .sql_safety import check_sql
 
 log = logging.getLogger(__name__)
@@ -70,15 +70,16 @@ class QueryExecutionService:
         return result
 
 
-class _Execution:
+class _Execution(StageReporter):
+    topic = TOPIC
+
     def __init__(
         self, service: QueryExecutionService, events: RequestEvents, request: ExecuteRequest
     ) -> None:
+        super().__init__(events)
         self.config = service.config
         self.database = service.database
-        self.events = events
         self.request = request
-        self.stage = "received"
         self.started = time.monotonic()
 
     async def run(self) -> dict[str, Any]:
@@ -184,17 +185,6 @@ class _Execution:
             if done:
                 break
         return {"columns": columns, "rows": rows, "rowCount": len(rows), "truncated": truncated}
-
-    async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
-        self.stage = stage
-        await self.events.progress(TOPIC, stage, message, progress, **metadata)
-
-    async def fail(self, error: APIError, status: str) -> None:
-        metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
-        message = (
-            "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
-        )
-        await self.events.finish(TOPIC, status, message, **metadata)  # type: ignore[arg-type]
 
 
 def _from_postgres(error: asyncpg.PostgresError, timeout_ms: int) -> APIError:

@@ -18,7 +18,7 @@ from ...errors import (
     DatabaseUnavailable,
 )
 from ...storage.database import Database
-from ..jobs import Job, JobRegistry, run_step
+from ..jobs import Job, JobRegistry, StageReporter, run_step
 from ..query_execution import ExecuteRequest, QueryExecutionService
 from ..sql_safety import check_sql
 from .engine import Attempt, Engine, GenerationRequest, extract_sql
@@ -80,15 +80,16 @@ class NlToSqlService:
         return {**body, "result": executed}
 
 
-class _Conversion:
+class _Conversion(StageReporter):
+    topic = TOPIC
+
     def __init__(
         self, service: NlToSqlService, events: RequestEvents, request: ConvertRequest
     ) -> None:
+        super().__init__(events)
         self.service = service
         self.engine = service.engine
-        self.events = events
         self.request = request
-        self.stage = "received"
         self.started = time.monotonic()
 
     async def run(self) -> dict[str, Any]:
@@ -199,14 +200,3 @@ class _Conversion:
         except (OSError, asyncpg.InterfaceError) as error:
             raise DatabaseUnavailable(f"cannot reach the database: {error}") from None
         return None
-
-    async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
-        self.stage = stage
-        await self.events.progress(TOPIC, stage, message, progress, **metadata)
-
-    async def fail(self, error: APIError, status: str) -> None:
-        metadata: dict[str, Any] = {"error": error.to_error(), "failedStage": self.stage}
-        message = (
-            "Cancelled" if status == "cancelled" else f"Failed while {self.stage}: {error.message}"
-        )
-        await self.events.finish(TOPIC, status, message, **metadata)  # type: ignore[arg-type]
