@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from quart import Quart
+from quart_cors import cors
 from quart_schema import QuartSchema
 from werkzeug.exceptions import HTTPException
 
@@ -26,12 +28,31 @@ _HTTP_CODES = {
 }
 
 
+def cors_origins(setting: str) -> list[str | re.Pattern[str]]:
+    """``QUART_APP_CORS_ORIGINS`` as quart-cors wants it: ``*`` in an origin matches any port."""
+    origins: list[str | re.Pattern[str]] = []
+    for origin in (part.strip() for part in setting.split(",")):
+        if origin == "*" or (origin and "*" not in origin):
+            origins.append(origin)
+        elif origin:
+            origins.append(re.compile(re.escape(origin).replace(r"\*", r"\d+") + "$"))
+    return origins
+
+
 def create_app(config: Config | None = None) -> Quart:
     """The application; ``config`` defaults to ``Config.from_env()``."""
     config = config or Config.from_env()
     app = Quart(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    cors(
+        app,
+        allow_origin=cors_origins(config.cors_origins),
+        allow_headers=["Content-Type", "Prefer", "Last-Event-ID", "Authorization"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        expose_headers=["Location"],
+        max_age=600,
+    )
     QuartSchema(
         app,
         info={"title": "quart_app", "version": "0.1.0"},

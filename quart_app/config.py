@@ -34,6 +34,11 @@ class Config:
     llm_timeout_seconds: float = 60.0
     data_dir: Path = field(default_factory=_default_data_dir)
     log_level: str = "INFO"
+    # Browser origins allowed to call REST and SSE (the notebook widget, other pages).
+    # Comma-separated origins; "*" allows all. Default: any port on localhost/127.0.0.1.
+    cors_origins: str = (
+        "http://localhost:*,http://127.0.0.1:*,https://localhost:*,https://127.0.0.1:*"
+    )
     # Bus and transports
     history_size: int = 10_000
     history_synchronous_commit: bool = False

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quart import Blueprint, websocket
+from quart_cors import cors_exempt
 
 from ..bus import Destination, Subscription
 from ..errors import APIError
@@ -36,6 +37,7 @@ _session_ids = itertools.count(1)
 
 
 @blueprint.websocket("/ws")
+@cors_exempt  # CORS does not apply to WebSockets; STOMP clients often send no Origin at all
 async def stomp_endpoint() -> None:
     offered = websocket.requested_subprotocols
     chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
