@@ -115,16 +115,16 @@ class Client:
 
 
 def _execute_body(sql: str, max_rows: int | None, timeout_ms: int | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"sql": sql}
-    if max_rows is not None:
-        body["maxRows"] = max_rows
-    if timeout_ms is not None:
-        body["timeoutMs"] = timeout_ms
-    return body
+    return _with_limits({"sql": sql}, max_rows, timeout_ms)
 
 
 def _convert_body(question: str, max_rows: int | None, timeout_ms: int | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"question": question, "execute": True}
+    return _with_limits({"question": question, "execute": True}, max_rows, timeout_ms)
+
+
+def _with_limits(
+    body: dict[str, Any], max_rows: int | None, timeout_ms: int | None
+) -> dict[str, Any]:
     if max_rows is not None:
         body["maxRows"] = max_rows
     if timeout_ms is not None:

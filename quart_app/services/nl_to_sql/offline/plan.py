@@ -72,22 +72,15 @@ def money_table(vocabulary: Vocabulary) -> str | None:
 
 
 def quantity_column(table: Table) -> str | None:
-    return next(
-        (
-            c.name
-            for c in table.columns
-            if c.is_number and any(w in c.name for w in ("quantity", "qty", "units"))
-        ),
-        None,
-    )
+    return _number_column_named(table, ("quantity", "qty", "units"))
 
 
 def price_column(table: Table) -> str | None:
+    return _number_column_named(table, ("price", "amount", "cost"))
+
+
+def _number_column_named(table: Table, words: tuple[str, ...]) -> str | None:
+    """The first number column whose name contains one of ``words``."""
     return next(
-        (
-            c.name
-            for c in table.columns
-            if c.is_number and any(w in c.name for w in ("price", "amount", "cost"))
-        ),
-        None,
+        (c.name for c in table.columns if c.is_number and any(w in c.name for w in words)), None
     )
