@@ -1,13 +1,17 @@
-"""Jupyter side of quart_app: a client that returns pandas DataFrames.
+"""Jupyter side of quart_app: a live panel per request, and results as DataFrames.
 
 ``Client(url=None)`` talks to a running service (``QUART_APP_URL`` or
 ``http://127.0.0.1:8080``): ``run(sql)`` and ``ask(question)`` return
 DataFrames whose ``attrs`` hold ``requestId`` and ``sql``; ``convert`` returns
-the SQL. Failures raise :class:`RequestFailed` carrying the error code.
+the SQL; ``start`` returns a :class:`Job` to wait for or cancel. In a notebook
+each call shows a :class:`ProgressWidget` that follows the request live.
+Failures raise :class:`RequestFailed` carrying the error code.
 ``%load_ext widget`` adds the ``%%ask`` cell magic.
 """
 
-from .client import Client, RequestFailed
+from .calls import RequestFailed
+from .client import Client, Job
 from .magic import load_ipython_extension
+from .progress import ProgressWidget
 
-__all__ = ["Client", "RequestFailed", "load_ipython_extension"]
+__all__ = ["Client", "Job", "ProgressWidget", "RequestFailed", "load_ipython_extension"]

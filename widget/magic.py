@@ -13,7 +13,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .client import Client, RequestFailed
+from .calls import RequestFailed
+from .client import Client
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,53 @@
+"""Running the notebooks in notebooks/ with nbclient, and reading back their panels."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def execute(name: str, env: dict[str, str], timeout: int = 120) -> Any:
+    """The notebook executed top to bottom in a fresh kernel; raises on a cell's error."""
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute(env={**os.environ, **env})
+    return notebook
+
+
+def code_cells(notebook: Any) -> list[Any]:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def panels(cell: Any, notebook: Any) -> list[dict[str, Any]]:
+    """The saved state of each ProgressWidget shown in ``cell``."""
+    states = notebook.metadata["widgets"][WIDGET_STATE]["state"]
+    found = []
+    for output in cell.outputs:
+        view = output.get("data", {}).get(WIDGET_VIEW)
+        if view:
+            found.append(states[view["model_id"]]["state"])
+    return found
+
+
+def text(cell: Any) -> str:
+    """Everything a cell printed or displayed as plain text."""
+    parts = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif "data" in output:
+            parts.append(output.data.get("text/plain", ""))
+    return "\n".join(parts)
