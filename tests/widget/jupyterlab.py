@@ -22,6 +22,11 @@ _SETTINGS = {
         "checkForUpdates": False,
     },
     "@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings": {"saveState": True},
+    # Every cell stays in the DOM, scrolled into view or not; no kernel-choice dialog.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
 }
 
 
@@ -44,9 +49,15 @@ class JupyterLab:
         self.log = (home / "lab.log").open("wb")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-                f"--port={self.port}", f"--ServerApp.root_dir={root}",
-                "--IdentityProvider.token=", "--ServerApp.password=",
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={self.port}",
+                f"--ServerApp.root_dir={root}",
+                "--IdentityProvider.token=",
+                "--ServerApp.password=",
                 "--LabApp.expose_app_in_browser=True",
                 *(["--allow-root"] if os.geteuid() == 0 else []),
             ],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import nbformat
 from nbclient import NotebookClient
 
@@ -51,3 +53,19 @@ def text(cell: Any) -> str:
         elif "data" in output:
             parts.append(output.data.get("text/plain", ""))
     return "\n".join(parts)
+
+
+async def active_sleeps(db: asyncpg.Connection, sql: str = "SELECT pg_sleep(60)") -> int:
+    """How many backends are running ``sql`` right now."""
+    count: int = await db.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", sql
+    )
+    return count
+
+
+async def until_no_sleeps(db: asyncpg.Connection, sql: str = "SELECT pg_sleep(60)") -> None:
+    for _ in range(50):
+        if await active_sleeps(db, sql) == 0:
+            return
+        await asyncio.sleep(0.1)
+    assert await active_sleeps(db, sql) == 0, f"{sql} still runs"
