@@ -80,3 +80,19 @@ async def test_async_twins(client: Client) -> None:
     assert "FROM customers" in await client.aconvert("How many customers are there?")
     asked = await client.aask("How many customers are there?")
     assert isinstance(asked, pd.DataFrame) and asked.iloc[0, 0] == 10_000
+
+
+def test_widget_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUART_APP_WIDGET_MODE", "kernel")
+    monkeypatch.setenv("QUART_APP_WIDGET_TRANSPORT", "stomp")
+    monkeypatch.setenv("QUART_APP_BROWSER_URL", "http://lab.example:8080/")
+    client = Client("http://127.0.0.1:9")
+    assert (client.mode, client.transport) == ("kernel", "stomp")
+    assert client.browser_url == "http://lab.example:8080"
+    assert client.widget is False  # not in a Jupyter kernel
+    assert Client(mode="browser").mode == "browser"  # the argument wins
+    monkeypatch.setenv("QUART_APP_WIDGET_MODE", "remote")
+    with pytest.raises(ValueError, match=r"QUART_APP_WIDGET_MODE must be one of browser, kernel"):
+        Client()
+    with pytest.raises(ValueError, match=r"^transport must be one of sse, stomp; got 'ws'"):
+        Client(mode="kernel", transport="ws")  # type: ignore[arg-type]
