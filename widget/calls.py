@@ -160,33 +160,39 @@ class _Reader:
         return min(0.2 * 2.0**self.failures, 3.0)
 
 
-class SyncDriver:
+class _Driver:
     def __init__(self, base: str, timeout: float) -> None:
         self.base = base
         self.timeout = timeout
 
+    def request(self, step: Post | Get) -> dict[str, Any]:
+        """The arguments of ``httpx.request`` for one step."""
+        if isinstance(step, Get):
+            return {"method": "GET", "url": self.base + step.path}
+        headers = {"Prefer": "respond-async"} if step.respond_async else {}
+        return {
+            "method": "POST",
+            "url": self.base + step.path,
+            "json": step.body,
+            "headers": headers,
+        }
+
+
+class SyncDriver(_Driver):
     def drive(self, steps: Steps) -> dict[str, Any]:
-        answer: Any = None
+        reply: Any = None
         while True:
             try:
-                step = steps.send(answer)
+                step = steps.send(reply)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
-            answer = self.perform(step)
+            reply = self.perform(step)
 
     def perform(self, step: Step) -> Any:
         if isinstance(step, Follow):
             return self._follow(step)
-        headers = (
-            {"Prefer": "respond-async"} if isinstance(step, Post) and step.respond_async else {}
-        )
         try:
-            if isinstance(step, Post):
-                response = httpx.post(
-                    self.base + step.path, json=step.body, headers=headers, timeout=self.timeout
-                )
-            else:
-                response = httpx.get(self.base + step.path, timeout=self.timeout)
+            response = httpx.request(**self.request(step), timeout=self.timeout)
         except httpx.HTTPError as error:
             raise _unreachable(self.base, error) from None
         return answer(response)
@@ -209,35 +215,23 @@ class SyncDriver:
                     time.sleep(reader.lost(self.base, error))
 
 
-class AsyncDriver:
-    def __init__(self, base: str, timeout: float) -> None:
-        self.base = base
-        self.timeout = timeout
-
+class AsyncDriver(_Driver):
     async def drive(self, steps: Steps) -> dict[str, Any]:
-        answer: Any = None
+        reply: Any = None
         while True:
             try:
-                step = steps.send(answer)
+                step = steps.send(reply)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
-            answer = await self.perform(step)
+            reply = await self.perform(step)
 
     async def perform(self, step: Step) -> Any:
-        timeout = httpx.Timeout(
-            self.timeout, read=_READ_TIMEOUT if isinstance(step, Follow) else self.timeout
-        )
-        async with httpx.AsyncClient(timeout=timeout) as http:
+        read = _READ_TIMEOUT if isinstance(step, Follow) else self.timeout
+        async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout, read=read)) as http:
             if isinstance(step, Follow):
                 return await self._follow(http, step)
             try:
-                if isinstance(step, Post):
-                    headers = {"Prefer": "respond-async"} if step.respond_async else {}
-                    response = await http.post(
-                        self.base + step.path, json=step.body, headers=headers
-                    )
-                else:
-                    response = await http.get(self.base + step.path)
+                response = await http.request(**self.request(step))
             except httpx.HTTPError as error:
                 raise _unreachable(self.base, error) from None
             return answer(response)
