@@ -14,8 +14,8 @@ import os
 import uuid
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
+from urllib.parse import urlencode
 
-import httpx
 import pandas as pd
 
 from .calls import (
@@ -27,7 +27,6 @@ from .calls import (
     RequestFailed,
     Steps,
     SyncDriver,
-    answer,
     job_path,
 )
 from .progress import Mode, ProgressWidget, Transport
@@ -163,16 +162,9 @@ class Client:
         self, *, topic: str | None = None, status: str | None = None, limit: int = 50
     ) -> pd.DataFrame:
         """Recent requests, newest first, as a DataFrame."""
-        params: dict[str, str | int] = {
-            "limit": limit,
-            "topic": topic or "",
-            "status": status or "",
-        }
-        try:
-            response = httpx.get(f"{self.url}/api/jobs", params=params, timeout=self.timeout)
-        except httpx.HTTPError as error:
-            raise RequestFailed("unreachable", f"cannot reach {self.url}: {error}") from None
-        frame = pd.DataFrame(answer(response)["jobs"])
+        query = urlencode({"limit": limit, "topic": topic or "", "status": status or ""})
+        body = SyncDriver(self.url, self.timeout).drive(_one(Get(f"/api/jobs?{query}")))
+        frame = pd.DataFrame(body["jobs"])
         for column in ("createdAt", "finishedAt"):
             if column in frame:
                 frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
