@@ -52,6 +52,9 @@ class Config:
     stomp_max_frame_bytes: int = 1_048_576
     stomp_max_headers: int = 64
     stomp_frame_timeout_seconds: float = 10.0
+    # A busy stream waits this long after its last write before the next, so that events
+    # published meanwhile go out in one write (0: every event at once, one write each).
+    write_coalesce_ms: float = 10.0
     # Query execution
     default_max_rows: int = 1_000
     max_rows_limit: int = 1_000_000
@@ -87,6 +90,8 @@ class Config:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{env_name(name)} must be at least 1")
+        if not 0 <= self.write_coalesce_ms <= 1000:
+            raise ValueError("QUART_APP_WRITE_COALESCE_MS must be within 0..1000")
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("QUART_APP_POOL_MIN_SIZE must not exceed QUART_APP_POOL_MAX_SIZE")
         if self.default_max_rows > self.max_rows_limit:

@@ -40,6 +40,7 @@ class StatusEvent:
     """One step of a request, as published on the bus.
 
     ``json`` is the wire form, encoded once and sent unchanged by every transport.
+    ``encoded`` keeps each transport's framing of it, made once for all subscribers.
     ``final`` marks the last event of the whole request (both topics); it is not
     part of the wire form, and tells request streams when to end.
     """
@@ -56,6 +57,7 @@ class StatusEvent:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     final: bool = False
     json: str = field(init=False, repr=False, compare=False)
+    encoded: dict[str, bytes] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.event_id < 1:

@@ -192,6 +192,34 @@ def encode_frame(frame: Frame, *, version: str = "1.2") -> bytes:
     return ("\n".join(lines) + "\n\n").encode() + frame.body + b"\0"
 
 
+def encode_message_head(destination: str, subscription: str, *, version: str = "1.2") -> bytes:
+    """The start of every MESSAGE frame of one subscription: command and its fixed headers.
+
+    Followed by :func:`encode_message_tail`; together they equal ``encode_frame``
+    of the whole MESSAGE, but a subscription's head and an event's tail are each
+    encoded once, however many subscribers an event goes to.
+    """
+    frame = encode_frame(
+        Frame("MESSAGE", {"destination": destination, "subscription": subscription}),
+        version=version,
+    )
+    return frame[: -len(b"\n\0")]  # keep the last header's end of line
+
+
+def encode_message_tail(message_id: str, body: bytes, **headers: str) -> bytes:
+    """The per-message rest of a MESSAGE frame: message-id, content headers, body, NUL.
+
+    ``message_id`` and extra header values must need no escaping (eventIds do not).
+    """
+    lines = [
+        f"message-id:{message_id}",
+        "content-type:application/json",
+        f"content-length:{len(body)}",
+        *(f"{name}:{value}" for name, value in headers.items()),
+    ]
+    return ("\n".join(lines) + "\n\n").encode() + body + b"\0"
+
+
 def parse_heartbeat(value: str | None) -> tuple[int, int]:
     """The ``heart-beat`` header as (can send every ms, wants to receive every ms)."""
     if value is None:

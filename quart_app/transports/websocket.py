@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from ..protocol.stomp import (
     FrameParser,
     StompProtocolError,
     encode_frame,
+    encode_message_head,
+    encode_message_tail,
     negotiate_heartbeat,
     negotiate_version,
     parse_heartbeat,
@@ -34,6 +37,9 @@ blueprint = Blueprint("stomp", __name__)
 SUBPROTOCOLS = ("v12.stomp", "v11.stomp", "v10.stomp")
 SERVER_NAME = "quart_app/0.1"
 _session_ids = itertools.count(1)
+# Frames waiting for one session go out together, as one WebSocket message of at most
+# this size (STOMP clients split a message into frames at the NULs).
+_MAX_MESSAGE_BYTES = 65_536
 
 
 @blueprint.websocket("/ws")
@@ -69,6 +75,7 @@ class _Subscribed:
     subscription: Subscription
     context: contextlib.AbstractAsyncContextManager[Subscription]
     ack: str
+    head: bytes  # the MESSAGE command and headers shared by every frame of this subscription
 
 
 class StompSession:
@@ -229,7 +236,8 @@ class StompSession:
         )
         subscription = await context.__aenter__()
         ack = frame.headers.get("ack", "auto")
-        self.subscriptions[subscription_id] = _Subscribed(path, subscription, context, ack)
+        head = encode_message_head(path, subscription_id, version=self.version or "1.2")
+        self.subscriptions[subscription_id] = _Subscribed(path, subscription, context, ack, head)
 
     async def _unsubscribe(self, frame: Frame) -> None:
         subscribed = self.subscriptions.pop(_required(frame, "id"), None)
@@ -270,9 +278,17 @@ class StompSession:
 
     async def _write_loop(self) -> None:
         heartbeat = b"\n"
+        coalesce = self.config.write_coalesce_ms / 1000
+        flushed = 0.0
         while True:
+            # Under load, wait a moment after the last write so that what piles up meanwhile
+            # leaves as one message: far fewer sends for a small delay. An idle session
+            # writes at once.
+            if (wait := flushed + coalesce - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
             self.wakeup.clear()
             sent = await self._flush()
+            flushed = time.monotonic()
             if self.closing is not None:
                 close = self.closing
                 if close.message is not None:
@@ -295,10 +311,16 @@ class StompSession:
                 await self._write(heartbeat)
 
     async def _flush(self) -> bool:
-        sent = False
-        while self.control:
-            await self._write(self.control.popleft())
-            sent = True
+        frames: list[bytes] = list(self.control)
+        self.control.clear()
+        try:
+            self._collect(frames)
+        finally:
+            await self._write_all(frames)  # what was collected goes out, even on a cut-off
+        return bool(frames)
+
+    def _collect(self, frames: list[bytes]) -> None:
+        """Append the pending MESSAGE frames of every subscription to ``frames``."""
         for subscription_id, subscribed in list(self.subscriptions.items()):
             subscription = subscribed.subscription
             if subscription.ended and self.closing is None:
@@ -314,23 +336,30 @@ class StompSession:
                     f"{subscription.max_pending} events behind",
                     code=1008,
                 )
-                return sent
+                return
             while (event := subscription.pop()) is not None:
-                body = event.json.encode()
-                headers = {
-                    "destination": subscribed.destination,
-                    "subscription": subscription_id,
-                    "message-id": str(event.event_id),
-                    "content-type": "application/json",
-                    "content-length": str(len(body)),
-                }
-                if subscribed.ack != "auto":
-                    headers["ack"] = str(event.event_id)
-                await self._write(
-                    encode_frame(Frame("MESSAGE", headers, body), version=self.version or "1.2")
-                )
-                sent = True
-        return sent
+                if subscribed.ack == "auto":
+                    tail = event.encoded.get("stomp")
+                    if tail is None:
+                        tail = encode_message_tail(str(event.event_id), event.json.encode())
+                        event.encoded["stomp"] = tail
+                else:
+                    tail = encode_message_tail(
+                        str(event.event_id), event.json.encode(), ack=str(event.event_id)
+                    )
+                frames.append(subscribed.head + tail)
+
+    async def _write_all(self, frames: list[bytes]) -> None:
+        batch: list[bytes] = []
+        size = 0
+        for frame in frames:
+            if batch and size + len(frame) > _MAX_MESSAGE_BYTES:
+                await self._write(b"".join(batch))
+                batch, size = [], 0
+            batch.append(frame)
+            size += len(frame)
+        if batch:
+            await self._write(b"".join(batch))
 
     async def _write(self, data: bytes) -> None:
         await websocket.send(data.decode("utf-8"))

@@ -7,6 +7,8 @@ from quart_app.protocol.stomp import (
     FrameParser,
     StompProtocolError,
     encode_frame,
+    encode_message_head,
+    encode_message_tail,
     negotiate_heartbeat,
     negotiate_version,
     parse_heartbeat,
@@ -155,3 +157,34 @@ def test_rejects_bad_heartbeat_header(value: str) -> None:
 )
 def test_version_negotiation(accept_version: str | None, expected: str | None) -> None:
     assert negotiate_version(accept_version) == expected
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1", "1.0"])
+@pytest.mark.parametrize(
+    ("destination", "subscription"),
+    [
+        ("/topic/requests/a:b", "sub-1"),
+        ("/topic/nl-to-sql", "x\\y"),
+        ("/topic/query-execution", "0"),
+    ],
+)
+def test_message_head_and_tail_make_the_whole_frame(
+    destination: str, subscription: str, version: str
+) -> None:
+    body = b'{"eventId":7,"message":"caf\xc3\xa9"}'
+    whole = encode_frame(
+        Frame(
+            "MESSAGE",
+            {
+                "destination": destination,
+                "subscription": subscription,
+                "message-id": "7",
+                "content-type": "application/json",
+                "content-length": str(len(body)),
+            },
+            body,
+        ),
+        version=version,
+    )
+    head = encode_message_head(destination, subscription, version=version)
+    assert head + encode_message_tail("7", body) == whole

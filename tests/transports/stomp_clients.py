@@ -6,6 +6,7 @@ import json
 import queue
 import socket
 import time
+from collections import deque
 from typing import Any
 
 import stomp
@@ -88,6 +89,8 @@ class RawStomp:
         )
         self.parser = FrameParser(commands=SERVER_COMMANDS)
         self.heartbeats = 0
+        # One WebSocket message may carry several frames: those not asked for yet wait here.
+        self.pending: deque[Frame] = deque()
 
     def send(self, data: str | bytes) -> None:
         if isinstance(data, bytes):
@@ -110,6 +113,8 @@ class RawStomp:
     def frames(self, *, timeout: float = 10, limit: int | None = None) -> list[Frame]:
         """Frames until ``limit`` arrive or the server closes the connection."""
         found: list[Frame] = []
+        while self.pending and (limit is None or len(found) < limit):
+            found.append(self.pending.popleft())
         self.ws.settimeout(timeout)
         while limit is None or len(found) < limit:
             try:
@@ -121,6 +126,9 @@ class RawStomp:
             if data.strip(b"\r\n") == b"":
                 self.heartbeats += 1
             found.extend(self.parser.feed(data))
+        if limit is not None and len(found) > limit:
+            self.pending.extend(found[limit:])
+            del found[limit:]
         return found
 
     @property

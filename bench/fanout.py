@@ -1,0 +1,351 @@
+"""Fan-out: one publisher at full rate, many subscribers each receiving every event.
+
+    python bench/fanout.py [--subscribers 1000] [--events 1000] [--runs 3]
+                           [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Each server runs in a process of its own; subscribers are held by two load
+processes on loopback. A scenario publishes ``--events`` events and waits until
+every subscriber has them all. For each it prints deliveries per second (first
+publish to last receipt), deliveries per server CPU second (user + system time of
+the server process over that window) and what did not arrive; the figure is the
+median of ``--runs`` runs, with the ratio to the peer measured in the same run.
+
+Servers: quart_app (the real app with its memory history; the publisher goes
+through RequestEvents and the EventBus, subscribers through the real ``/ws`` and
+``/sse`` transports); sse-starlette on uvicorn (SSE); stomp-broker-js under Node
+(STOMP over WebSocket; ``cd bench/js && npm ci`` first); a bare ``websockets``
+``broadcast()`` server, the floor of what Python does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import queue
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+HERE = Path(__file__).parent
+LOAD_PROCESSES = 2
+IDLE_TIMEOUT = 30.0  # a subscriber that hears nothing this long stops counting
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# BENCH_PROFILE=/tmp/fanout runs quart_app under py-spy, writing /tmp/fanout-<mix>.txt.
+PROFILE = os.environ.get("BENCH_PROFILE")
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    command: list[str]
+    publish: tuple[str, str]  # method, path (count is appended)
+    sse_path: str | None = None
+    ws_path: str | None = None
+    env: dict[str, str] | None = None
+
+
+def servers(args: argparse.Namespace) -> dict[str, Server]:
+    python = sys.executable
+    return {
+        "quart_app": Server(
+            "quart_app",
+            [python, str(HERE / "peers/quart_app_fanout.py"), "--port", "{port}"],
+            ("POST", "/bench/publish?count="),
+            sse_path="/sse/topic/query-execution",
+            ws_path="/ws",
+            env={
+                "DATABASE_URL": args.database_url,
+                "QUART_APP_HISTORY_URL": "memory",
+                "QUART_APP_HISTORY_SIZE": str(args.events * 2),
+                # Deep enough that no subscriber is cut off as a slow consumer.
+                "QUART_APP_SUBSCRIBER_QUEUE_SIZE": str(args.events + 100),
+                "QUART_APP_LOG_LEVEL": "WARNING",
+                **({"QUART_APP_WRITE_COALESCE_MS": args.coalesce_ms} if args.coalesce_ms else {}),
+            },
+        ),
+        "sse-starlette": Server(
+            "sse-starlette",
+            [python, str(HERE / "peers/sse_starlette_fanout.py"), "--port", "{port}"],
+            ("POST", "/publish?count="),
+            sse_path="/sse",
+        ),
+        "stomp-broker-js": Server(
+            "stomp-broker-js",
+            ["node", str(HERE / "js/stomp_broker.js"), "{port}"],
+            ("GET", "/publish?count="),
+            ws_path="/ws",
+        ),
+        "websockets": Server(
+            "websockets",
+            [python, str(HERE / "peers/websockets_fanout.py"), "--port", "{port}"],
+            ("GET", "/publish?count="),
+            ws_path="/",
+        ),
+    }
+
+
+# Load processes ------------------------------------------------------------------
+
+
+async def sse_subscriber(port: int, path: str, expected: int, done: list[float]) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
+    received, tail = 0, b""
+    ready = False
+    try:
+        while received < expected:
+            chunk = await asyncio.wait_for(reader.read(65536), IDLE_TIMEOUT)
+            if not chunk:
+                break
+            if not ready:
+                ready = True
+                done.append(-1.0)  # subscribed
+            data = tail + chunk
+            received += data.count(b"data:") - tail.count(b"data:")
+            tail = data[-5:]
+    finally:
+        done.append(time.time())
+        writer.close()
+    return received
+
+
+async def ws_subscriber(port: int, path: str, stomp: bool, expected: int, done: list[float]) -> int:
+    received = 0
+    async with connect(
+        f"ws://127.0.0.1:{port}{path}",
+        subprotocols=["v12.stomp"] if stomp else None,  # type: ignore[list-item]
+        max_size=None,
+        ping_interval=None,
+        # No permessage-deflate: stomp-broker-js refuses it, and zlib is not what is measured.
+        compression=None,
+    ) as socket_:
+        if stomp:
+            await socket_.send("CONNECT\naccept-version:1.2\nhost:127.0.0.1\nheart-beat:0,0\n\n\0")
+            await socket_.recv()
+            await socket_.send(
+                "SUBSCRIBE\nid:0\ndestination:/topic/query-execution\nack:auto\n\n\0"
+            )
+        done.append(-1.0)
+        try:
+            while received < expected:
+                message = await asyncio.wait_for(socket_.recv(), IDLE_TIMEOUT)
+                # A WebSocket message may carry several STOMP frames.
+                received += str(message).count("MESSAGE\n") if stomp else 1
+        finally:
+            done.append(time.time())
+    return received
+
+
+def load(
+    kind: str, port: int, path: str, count: int, expected: int, ready: Any, results: Any
+) -> None:
+    async def run() -> None:
+        done: list[float] = []
+        subscribers = []
+        for start in range(0, count, 50):  # connect in small waves
+            for _ in range(min(50, count - start)):
+                if kind == "sse":
+                    coroutine = sse_subscriber(port, path, expected, done)
+                else:
+                    coroutine = ws_subscriber(port, path, kind == "stomp", expected, done)
+                subscribers.append(asyncio.ensure_future(coroutine))
+            await asyncio.sleep(0.05)
+        while done.count(-1.0) < count and not all(task.done() for task in subscribers):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        ready.put(kind)
+        outcomes = await asyncio.gather(*subscribers, return_exceptions=True)
+        received = [outcome if isinstance(outcome, int) else 0 for outcome in outcomes]
+        failures = [repr(outcome) for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            print(
+                f"{len(failures)} {kind} subscribers failed, first: {failures[0]}", file=sys.stderr
+            )
+        results.put((sum(received), max([t for t in done if t > 0], default=time.time())))
+
+    asyncio.run(run())
+
+
+# One scenario ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, float]:
+    """One run: ``mix`` maps sse/stomp/ws to a subscriber count."""
+    port = free_port()
+    command = [part.replace("{port}", str(port)) for part in server.command]
+    process = subprocess.Popen(
+        command, env={**os.environ, **(server.env or {})}, stdout=subprocess.DEVNULL
+    )
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
+    workers = []
+    try:
+        wait_listening(port, process)
+        if server.name == "quart_app":
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=30).raise_for_status()
+        for kind, count in mix.items():
+            path = server.sse_path if kind == "sse" else server.ws_path
+            for share in split(count, LOAD_PROCESSES):
+                worker = context.Process(
+                    target=load, args=(kind, port, path, share, events, ready, results)
+                )
+                worker.start()
+                workers.append(worker)
+        for _ in workers:
+            ready.get(timeout=120)
+        time.sleep(1.0)  # let the last SUBSCRIBE frames land
+        profiler = None
+        if PROFILE and server.name == "quart_app":  # collapsed stacks, for a flame graph
+            profiler = subprocess.Popen(
+                ["py-spy", "record", "--pid", str(process.pid), "--format", "raw",
+                 "--rate", "250", "--nonblocking", "-o", f"{PROFILE}-{'-'.join(mix)}.txt"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(1.0)
+        cpu_before = cpu_seconds(process.pid)
+        started = time.time()
+        method, path = server.publish
+        httpx.request(method, f"http://127.0.0.1:{port}{path}{events}", timeout=30)
+        received, last = 0, started
+        reports = 0
+        while reports < len(workers):
+            try:
+                count, finished = results.get(timeout=5)
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers):
+                    raise RuntimeError("a load process died without reporting") from None
+                continue
+            reports += 1
+            received += count
+            last = max(last, finished)
+        cpu = cpu_seconds(process.pid) - cpu_before
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=30)
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    expected = sum(mix.values()) * events
+    elapsed = last - started
+    return {
+        "per_second": received / elapsed,
+        "per_cpu_second": received / cpu if cpu else float("nan"),
+        "missing": expected - received,
+        "elapsed": elapsed,
+    }
+
+
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--coalesce-ms", help="QUART_APP_WRITE_COALESCE_MS for quart_app (default: its own)"
+    )
+    parser.add_argument("--only", help="run only the scenarios whose title contains this")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    # Every process started from here (servers, load) inherits the raised file limit.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    known = servers(args)
+    n = args.subscribers
+    plan = [
+        ("SSE", "quart_app", {"sse": n}, "sse-starlette", {"sse": n}),
+        ("STOMP", "quart_app", {"stomp": n}, "stomp-broker-js", {"stomp": n}),
+        ("half SSE, half STOMP", "quart_app", {"sse": n // 2, "stomp": n - n // 2}, None, None),
+        ("WebSocket floor", "websockets", {"ws": n}, None, None),
+    ]
+    if args.only:
+        plan = [row for row in plan if args.only.lower() in row[0].lower()]
+    if shutil.which("node") is None or not (HERE / "js/node_modules").exists():
+        print("stomp-broker-js skipped: needs node and `cd bench/js && npm ci`")
+        plan = [row for row in plan if row[3] != "stomp-broker-js"]
+    print(
+        f"fan-out: {n} subscribers, {args.events} events each, {args.runs} runs, "
+        f"{os.cpu_count()} cores, {LOAD_PROCESSES} load processes; medians\n"
+    )
+    print(
+        f"| {'scenario':22} | {'server':16} | {'deliveries/s':>12} | {'per CPU s':>10} "
+        f"| {'missing':>7} | {'vs peer (/s, /CPU s)':>20} |"
+    )
+    print(f"|{'-' * 24}|{'-' * 18}|{'-' * 14}:|{'-' * 11}:|{'-' * 8}:|{'-' * 22}:|")
+    for title, ours, mix, peer, peer_mix in plan:
+        measured: dict[str, list[dict[str, float]]] = {ours: []}
+        if peer:
+            measured[peer] = []
+        for _ in range(args.runs):  # alternate, so drift on the machine hits both
+            measured[ours].append(scenario(known[ours], mix, args.events))
+            if peer:
+                measured[peer].append(scenario(known[peer], peer_mix or mix, args.events))
+        medians = {name: median_of(runs) for name, runs in measured.items()}
+        for name, result in medians.items():
+            ratio = ""
+            if peer and name == ours:
+                other = medians[peer]
+                ratio = (
+                    f"{result['per_second'] / other['per_second']:.2f}x, "
+                    f"{result['per_cpu_second'] / other['per_cpu_second']:.2f}x"
+                )
+            print(
+                f"| {title:22} | {name:16} | {result['per_second']:12,.0f} "
+                f"| {result['per_cpu_second']:10,.0f} | {result['missing']:7,.0f} | {ratio:>20} |"
+            )
+
+
+if __name__ == "__main__":
+    main()

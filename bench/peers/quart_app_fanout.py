@@ -1,0 +1,58 @@
+"""quart_app as the fan-out benchmark runs it: the real app, plus a publisher to trigger.
+
+    python bench/peers/quart_app_fanout.py --port 8090
+
+``POST /bench/publish?count=N`` publishes N progress events of one request on
+``query-execution`` as fast as the event loop allows (yielding after each, as a
+real job does), through the same ``RequestEvents`` → ``EventBus`` path as jobs.
+Subscribers use the real ``/ws`` and ``/sse/topic/query-execution``. Settings
+come from the environment as for ``python -m quart_app``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import uuid
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+from quart import request
+
+from quart_app.app import create_app
+from quart_app.bus import RequestEvents
+from quart_app.config import Config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = create_app(Config.from_env())
+    tasks: set[asyncio.Task[None]] = set()
+
+    @app.post("/bench/publish")
+    async def publish() -> dict[str, int]:
+        count = int(request.args["count"])
+        events = RequestEvents(app.extensions["quart_app"].bus, f"bench-{uuid.uuid4().hex[:12]}")
+
+        async def run() -> None:
+            for index in range(count):
+                await events.progress(
+                    "query-execution", "fetching", f"Fetched {index} rows", 50, rowsFetched=index
+                )
+                await asyncio.sleep(0)
+
+        task = asyncio.get_running_loop().create_task(run())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return {"count": count}
+
+    config = HypercornConfig()
+    config.bind = [f"127.0.0.1:{args.port}"]
+    config.accesslog = None
+    asyncio.run(serve(app, config))
+
+
+if __name__ == "__main__":
+    main()

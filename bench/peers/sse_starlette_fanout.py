@@ -1,0 +1,86 @@
+"""Peer for SSE fan-out: sse-starlette on uvicorn, one bounded queue per subscriber.
+
+    python bench/peers/sse_starlette_fanout.py --port 8091
+
+``GET /sse`` subscribes; ``POST /publish?count=N`` publishes N events (the same
+JSON shape and size as quart_app's) to every subscriber, yielding after each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import uvicorn
+from sse_starlette.sse import EventSourceResponse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+QUEUE_SIZE = 100_000
+subscribers: set[asyncio.Queue[dict[str, str]]] = set()
+tasks: set[asyncio.Task[None]] = set()
+
+
+def event(index: int) -> dict[str, str]:
+    return {
+        "id": str(index + 1),
+        "event": "status",
+        "data": json.dumps(
+            {
+                "eventId": index + 1,
+                "requestId": "bench-0123456789ab",
+                "topic": "query-execution",
+                "status": "progress",
+                "stage": "fetching",
+                "message": f"Fetched {index} rows",
+                "progress": 50,
+                "sequence": index + 1,
+                "timestamp": "2026-11-25T18:40:00.123Z",
+                "metadata": {"rowsFetched": index},
+            },
+            separators=(",", ":"),
+        ),
+    }
+
+
+async def sse(request: Request) -> EventSourceResponse:
+    queue: asyncio.Queue[dict[str, str]] = asyncio.Queue(QUEUE_SIZE)
+    subscribers.add(queue)
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            subscribers.discard(queue)
+
+    return EventSourceResponse(stream())
+
+
+async def publish(request: Request) -> JSONResponse:
+    count = int(request.query_params["count"])
+
+    async def run() -> None:
+        for index in range(count):
+            item = event(index)
+            for queue in list(subscribers):
+                queue.put_nowait(item)
+            await asyncio.sleep(0)
+
+    task = asyncio.get_running_loop().create_task(run())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return JSONResponse({"count": count})
+
+
+app = Starlette(routes=[Route("/sse", sse), Route("/publish", publish, methods=["POST"])])
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")

@@ -1,0 +1,74 @@
+"""The floor: a bare ``websockets`` server that ``broadcast()``s each event to every client.
+
+    python bench/peers/websockets_fanout.py --port 8092
+
+Any WebSocket connection subscribes; ``GET /publish?count=N`` (plain HTTP)
+publishes N events of the same JSON shape as quart_app's, yielding after each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+
+clients: set[ServerConnection] = set()
+tasks: set[asyncio.Task[None]] = set()
+
+
+def event(index: int) -> str:
+    return json.dumps(
+        {
+            "eventId": index + 1,
+            "requestId": "bench-0123456789ab",
+            "topic": "query-execution",
+            "status": "progress",
+            "stage": "fetching",
+            "message": f"Fetched {index} rows",
+            "progress": 50,
+            "sequence": index + 1,
+            "timestamp": "2026-11-25T18:40:00.123Z",
+            "metadata": {"rowsFetched": index},
+        },
+        separators=(",", ":"),
+    )
+
+
+async def handler(connection: ServerConnection) -> None:
+    clients.add(connection)
+    try:
+        await connection.wait_closed()
+    finally:
+        clients.discard(connection)
+
+
+async def publish(count: int) -> None:
+    for index in range(count):
+        broadcast(clients, event(index))
+        await asyncio.sleep(0)
+
+
+def process_request(connection: ServerConnection, request: Any) -> Any:
+    url = urlsplit(request.path)
+    if url.path != "/publish":
+        return None
+    task = asyncio.get_running_loop().create_task(publish(int(parse_qs(url.query)["count"][0])))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return connection.respond(HTTPStatus.OK, "publishing\n")
+
+
+async def main(port: int) -> None:
+    async with serve(handler, "127.0.0.1", port, process_request=process_request) as server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    asyncio.run(main(parser.parse_args().port))
