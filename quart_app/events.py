@@ -57,7 +57,7 @@ class StatusEvent:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     final: bool = False
     json: str = field(init=False, repr=False, compare=False)
-    encoded: dict[str, bytes] = field(init=False, repr=False, compare=False, default_factory=dict)
+    encoded: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.event_id < 1:

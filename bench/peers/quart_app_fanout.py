@@ -4,7 +4,9 @@
 
 ``POST /bench/publish?count=N`` publishes N progress events of one request on
 ``query-execution`` as fast as the event loop allows (yielding after each, as a
-real job does), through the same ``RequestEvents`` → ``EventBus`` path as jobs.
+real job does), through the same ``RequestEvents`` → ``EventBus`` path as jobs;
+``&rate=R`` paces them at R events per second instead, each carrying its send
+time (``metadata.sentAt``, epoch seconds) for latency measurements.
 Subscribers use the real ``/ws`` and ``/sse/topic/query-execution``. Settings
 come from the environment as for ``python -m quart_app``.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 import uuid
 
 from hypercorn.asyncio import serve
@@ -34,14 +37,25 @@ def main() -> None:
     @app.post("/bench/publish")
     async def publish() -> dict[str, int]:
         count = int(request.args["count"])
+        rate = float(request.args.get("rate", 0))
         events = RequestEvents(app.extensions["quart_app"].bus, f"bench-{uuid.uuid4().hex[:12]}")
 
         async def run() -> None:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
             for index in range(count):
+                timing = {"sentAt": time.time()} if rate else {}
                 await events.progress(
-                    "query-execution", "fetching", f"Fetched {index} rows", 50, rowsFetched=index
+                    "query-execution",
+                    "fetching",
+                    f"Fetched {index} rows",
+                    50,
+                    rowsFetched=index,
+                    **timing,
                 )
-                await asyncio.sleep(0)
+                await asyncio.sleep(
+                    max(0.0, started + (index + 1) / rate - loop.time()) if rate else 0
+                )
 
         task = asyncio.get_running_loop().create_task(run())
         tasks.add(task)

@@ -75,7 +75,7 @@ class _Subscribed:
     subscription: Subscription
     context: contextlib.AbstractAsyncContextManager[Subscription]
     ack: str
-    head: bytes  # the MESSAGE command and headers shared by every frame of this subscription
+    head: str  # the MESSAGE command and headers shared by every frame of this subscription
 
 
 class StompSession:
@@ -91,7 +91,9 @@ class StompSession:
         self.outgoing_ms = 0
         self.incoming_ms = 0
         self.subscriptions: dict[str, _Subscribed] = {}
-        self.control: deque[bytes] = deque()
+        # Frames are kept as text: WebSocket text messages are what STOMP clients get, and
+        # joining text avoids decoding every batch again.
+        self.control: deque[str] = deque()
         self.wakeup = asyncio.Event()
         self.closing: CloseSession | None = None
 
@@ -236,7 +238,7 @@ class StompSession:
         )
         subscription = await context.__aenter__()
         ack = frame.headers.get("ack", "auto")
-        head = encode_message_head(path, subscription_id, version=self.version or "1.2")
+        head = encode_message_head(path, subscription_id, version=self.version or "1.2").decode()
         self.subscriptions[subscription_id] = _Subscribed(path, subscription, context, ack, head)
 
     async def _unsubscribe(self, frame: Frame) -> None:
@@ -270,14 +272,14 @@ class StompSession:
     # Writing ---------------------------------------------------------------
 
     def _send_control(self, frame: Frame) -> None:
-        self.control.append(encode_frame(frame, version=self.version or "1.2"))
+        self.control.append(encode_frame(frame, version=self.version or "1.2").decode())
         self.wakeup.set()
 
     def _overflowed(self, subscription: Subscription) -> None:
         self.wakeup.set()
 
     async def _write_loop(self) -> None:
-        heartbeat = b"\n"
+        heartbeat = "\n"
         coalesce = self.config.write_coalesce_ms / 1000
         flushed = 0.0
         while True:
@@ -299,7 +301,7 @@ class StompSession:
                         encode_frame(
                             Frame("ERROR", headers, close.detail.encode()),
                             version=self.version or "1.2",
-                        )
+                        ).decode()
                     )
                 return
             if sent:
@@ -311,7 +313,7 @@ class StompSession:
                 await self._write(heartbeat)
 
     async def _flush(self) -> bool:
-        frames: list[bytes] = list(self.control)
+        frames: list[str] = list(self.control)
         self.control.clear()
         try:
             self._collect(frames)
@@ -319,7 +321,7 @@ class StompSession:
             await self._write_all(frames)  # what was collected goes out, even on a cut-off
         return bool(frames)
 
-    def _collect(self, frames: list[bytes]) -> None:
+    def _collect(self, frames: list[str]) -> None:
         """Append the pending MESSAGE frames of every subscription to ``frames``."""
         for subscription_id, subscribed in list(self.subscriptions.items()):
             subscription = subscribed.subscription
@@ -341,28 +343,30 @@ class StompSession:
                 if subscribed.ack == "auto":
                     tail = event.encoded.get("stomp")
                     if tail is None:
-                        tail = encode_message_tail(str(event.event_id), event.json.encode())
+                        tail = encode_message_tail(
+                            str(event.event_id), event.json.encode()
+                        ).decode()
                         event.encoded["stomp"] = tail
                 else:
                     tail = encode_message_tail(
                         str(event.event_id), event.json.encode(), ack=str(event.event_id)
-                    )
+                    ).decode()
                 frames.append(subscribed.head + tail)
 
-    async def _write_all(self, frames: list[bytes]) -> None:
-        batch: list[bytes] = []
+    async def _write_all(self, frames: list[str]) -> None:
+        batch: list[str] = []
         size = 0
         for frame in frames:
             if batch and size + len(frame) > _MAX_MESSAGE_BYTES:
-                await self._write(b"".join(batch))
+                await self._write("".join(batch))
                 batch, size = [], 0
             batch.append(frame)
             size += len(frame)
         if batch:
-            await self._write(b"".join(batch))
+            await self._write("".join(batch))
 
-    async def _write(self, data: bytes) -> None:
-        await websocket.send(data.decode("utf-8"))
+    async def _write(self, text: str) -> None:
+        await websocket.send(text)
 
 
 def _required(frame: Frame, name: str) -> str:

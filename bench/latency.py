@@ -1,0 +1,185 @@
+"""Publish-to-receipt latency of quart_app at a fixed delivery rate, per transport.
+
+    python bench/latency.py [--subscribers 100] [--seconds 10] [--rates 1000,10000]
+
+One quart_app process (memory history); ``--subscribers`` subscribers on one
+transport (SSE, then STOMP over ``/ws``) in two load processes; the publisher
+paces events so that subscribers times events per second equals each delivery rate. Every
+event carries its send time; each subscriber records receipt minus send time
+(same machine, same clock). Prints p50, p99 and max per transport and rate, and
+the same with write coalescing off (``QUART_APP_WRITE_COALESCE_MS=0``) to show
+what it costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import queue
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+from fanout import HERE, free_port, split, wait_listening
+from websockets.asyncio.client import connect
+
+LOAD_PROCESSES = 2
+
+
+def sent_times(text: str) -> list[float]:
+    return [
+        json.loads(line[5:])["metadata"]["sentAt"]
+        for line in text.split("\n")
+        if line.startswith("data:")
+    ]
+
+
+async def sse_subscriber(port: int, expected: int, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    path = "/sse/topic/query-execution"
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    buffer = ""
+    received = 0
+    try:
+        while received < expected:
+            chunk = await asyncio.wait_for(reader.read(65536), 30)
+            if not chunk:
+                break
+            now = time.time()
+            buffer += chunk.decode()
+            complete, _, buffer = buffer.rpartition("\n\n")
+            for sent in sent_times(complete):
+                latencies.append((now - sent) * 1000)
+                received += 1
+    finally:
+        writer.close()
+
+
+async def stomp_subscriber(port: int, expected: int, latencies: list[float]) -> None:
+    async with connect(
+        f"ws://127.0.0.1:{port}/ws",
+        subprotocols=["v12.stomp"],
+        compression=None,  # type: ignore[list-item]
+    ) as socket_:
+        await socket_.send("CONNECT\naccept-version:1.2\nhost:127.0.0.1\nheart-beat:0,0\n\n\0")
+        await socket_.recv()
+        await socket_.send("SUBSCRIBE\nid:0\ndestination:/topic/query-execution\n\n\0")
+        received = 0
+        while received < expected:
+            message = str(await asyncio.wait_for(socket_.recv(), 30))
+            now = time.time()
+            for frame in message.split("\0"):
+                if frame.lstrip("\n").startswith("MESSAGE"):
+                    body = frame.split("\n\n", 1)[1]
+                    latencies.append((now - json.loads(body)["metadata"]["sentAt"]) * 1000)
+                    received += 1
+
+
+def load(kind: str, port: int, count: int, expected: int, ready: Any, results: Any) -> None:
+    async def run() -> None:
+        latencies: list[float] = []
+        make = sse_subscriber if kind == "sse" else stomp_subscriber
+        tasks = [asyncio.ensure_future(make(port, expected, latencies)) for _ in range(count)]
+        await asyncio.sleep(1.0 + count / 200)
+        ready.put(kind)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        results.put(latencies)
+
+    asyncio.run(run())
+
+
+def measure(
+    kind: str, subscribers: int, rate: int, seconds: float, coalesce: str | None
+) -> list[float]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get(
+            "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        "QUART_APP_HISTORY_URL": "memory",
+        "QUART_APP_LOG_LEVEL": "WARNING",
+        **({"QUART_APP_WRITE_COALESCE_MS": coalesce} if coalesce is not None else {}),
+    }
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "peers/quart_app_fanout.py"), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
+    per_second = rate / subscribers
+    events = int(per_second * seconds)
+    workers = []
+    try:
+        wait_listening(port, server)
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=30).raise_for_status()
+        for share in split(subscribers, LOAD_PROCESSES):
+            worker = context.Process(target=load, args=(kind, port, share, events, ready, results))
+            worker.start()
+            workers.append(worker)
+        for _ in workers:
+            ready.get(timeout=120)
+        httpx.post(
+            f"http://127.0.0.1:{port}/bench/publish?count={events}&rate={per_second}", timeout=30
+        )
+        latencies: list[float] = []
+        reports = 0
+        while reports < len(workers):
+            try:
+                latencies.extend(results.get(timeout=5))
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers):
+                    break
+                continue
+            reports += 1
+        return latencies
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rates", default="1000,10000")
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    print(
+        f"latency: {args.subscribers} subscribers, {args.seconds:g} s per figure, "
+        f"{os.cpu_count()} cores\n"
+    )
+    print("| transport | deliveries/s | coalescing | received | p50 ms | p99 ms | max ms |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for kind in ("sse", "stomp"):
+        for rate in (int(rate) for rate in args.rates.split(",")):
+            for coalesce, label in ((None, "default"), ("0", "off")):
+                values = measure(kind, args.subscribers, rate, args.seconds, coalesce)
+                if not values:
+                    print(f"| {kind} | {rate:,} | {label} | 0 | | | |")
+                    continue
+                print(
+                    f"| {kind.upper()} | {rate:,} | {label} | {len(values):,} "
+                    f"| {percentile(values, 0.5):.1f} | {percentile(values, 0.99):.1f} "
+                    f"| {max(values):.1f} |"
+                )
+
+
+if __name__ == "__main__":
+    main()
