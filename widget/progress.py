@@ -24,6 +24,7 @@ import traitlets
 Mode = Literal["browser", "kernel"]
 Transport = Literal["sse", "stomp"]
 TERMINAL = frozenset({"success", "error", "cancelled"})
+_FINAL_TRAITS = ("status", "stage", "progress", "message")
 PREVIEW_ROWS = 10
 # Share of the bar given to writing the SQL when the SQL is then run.
 _CONVERT_SHARE = 30
@@ -67,6 +68,7 @@ class ProgressWidget(anywidget.AnyWidget):
     connection = traitlets.Unicode("").tag(sync=True)  # the browser's link to the server
 
     def __init__(self, on_cancel: Callable[[], object] | None = None, **kwargs: Any) -> None:
+        self._final: dict[str, Any] | None = None
         super().__init__(**kwargs)
         self._on_cancel = on_cancel
         self.on_msg(self._message)
@@ -80,6 +82,19 @@ class ProgressWidget(anywidget.AnyWidget):
         if self.duration_ms is not None:
             outcome += f", {self.duration_ms:,} ms"
         return f"<ProgressWidget {self.request_id or '-'}: {outcome}>"
+
+    # The kernel and the browser both write these traits. A browser's update sent just
+    # before it learnt of the end must not take the panel back to running: once the
+    # status is final, these four are put back as they were, which also sends them to
+    # the front ends again (ipywidgets has already echoed the stale values).
+    @traitlets.observe("status", "stage", "progress", "message")
+    def _keep_final(self, change: Any) -> None:
+        name, value = change["name"], change["new"]
+        if self._final is None:
+            if name == "status" and value in TERMINAL:
+                self._final = {key: getattr(self, key) for key in _FINAL_TRAITS}
+        elif value != self._final[name]:
+            setattr(self, name, self._final[name])
 
     @property
     def finished(self) -> bool:
@@ -135,26 +150,34 @@ class ProgressWidget(anywidget.AnyWidget):
                     self.duration_ms = result["durationMs"]
             if frame is not None:
                 self.preview = preview(frame, self.row_count, self.truncated)
-            if not self.finished:
-                self.status, self.stage, self.progress = "success", "completed", 100
-                if self.row_count is not None:
-                    self.message = f"{self.row_count:,} row{'s' * (self.row_count != 1)}"
-                else:
-                    self.message = "SQL ready"
+            if not self.finished:  # the status last: once final, the rest stays as it is
+                self.stage, self.progress = "completed", 100
+                self.message = _success_message(result or {})
+                self.status = "success"
 
     def fail(self, code: str, message: str) -> None:
         """The request failed or was interrupted, as the kernel saw it."""
         if self.finished:
             return
         with self.hold_sync():
-            self.status = "cancelled" if code == "cancelled" else "error"
             self.stage = "cancelled" if code == "cancelled" else "failed"
             self.error = {"code": code, "message": message}
+            self.status = "cancelled" if code == "cancelled" else "error"
 
     def _message(self, _widget: object, content: Any, _buffers: object) -> None:
         # The browser asks the kernel to cancel when it cannot reach the server itself.
         if isinstance(content, dict) and content.get("type") == "cancel" and self._on_cancel:
             self._on_cancel()
+
+
+def _success_message(result: Mapping[str, Any]) -> str:
+    """What the server's last event says on success, from the response body alone."""
+    took = f" in {result['durationMs']} ms" if "durationMs" in result else ""
+    if "rowCount" not in result:
+        return f"SQL ready{took}"
+    count = result["rowCount"]
+    truncated = " (truncated)" if result.get("truncated") else ""
+    return f"{count:,} row{'' if count == 1 else 's'}{took}{truncated}"
 
 
 def _with_stage(timeline: list[dict[str, Any]], event: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -203,8 +203,7 @@ async def test_quickstart_panels_go_through_their_stages(page: Any, lab: Jupyter
     panels = page.locator(".qa-panel", has=page.locator(".qa-title", has_text="top 5 customers"))
     assert await panels.count() == 2
     panel = panels.first
-    await panel.locator("[data-stage=completed][data-topic=query-execution]").wait_for()
-    assert await panel.get_attribute("data-status") == "success"
+    assert await panel.get_attribute("data-status") == "success"  # the cell has returned
     assert re.fullmatch(r"5 rows in \d+ ms", await panel.locator(".qa-message").inner_text())
     assert await panel.locator(".qa-preview tbody tr").count() == 5
     assert (await panel.locator(".qa-sql").inner_text()).startswith("SELECT")

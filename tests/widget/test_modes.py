@@ -8,6 +8,7 @@ events to the panel's front end, and writes the outcome it received.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -106,3 +107,17 @@ async def test_kernel_mode_reconnects_and_replays_after_a_dropped_stream(
     assert frame["one"].tolist() == [1] and panel.status == "success"
     stages = [entry["stage"] for entry in panel.timeline]
     assert stages == ["received", "validating", "planning", "executing", "fetching", "completed"]
+
+
+def test_a_stale_browser_update_does_not_undo_the_outcome(server: ServerProcess) -> None:
+    """The browser's update sent just before it learnt of the end arrives after it."""
+    client = Client(server.url, widget=True, mode="browser")
+    job = client.start("SELECT 1 AS one")
+    job.wait()
+    panel = panel_of(job)
+    final = (panel.status, panel.stage, panel.progress, panel.message)
+    assert final[0] == "success" and re.fullmatch(r"1 row in \d+ ms", panel.message)
+    panel.set_state({"status": "running", "stage": "fetching", "progress": 80, "message": "x"})
+    assert (panel.status, panel.stage, panel.progress, panel.message) == final
+    panel.set_state({"timeline": [{"topic": "query-execution", "stage": "received"}]})
+    assert panel.timeline  # what the browser saw is still taken
