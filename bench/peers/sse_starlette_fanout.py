@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 import uvicorn
+from payload import event_json
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,25 +26,7 @@ tasks: set[asyncio.Task[None]] = set()
 
 
 def event(index: int) -> dict[str, str]:
-    return {
-        "id": str(index + 1),
-        "event": "status",
-        "data": json.dumps(
-            {
-                "eventId": index + 1,
-                "requestId": "bench-0123456789ab",
-                "topic": "query-execution",
-                "status": "progress",
-                "stage": "fetching",
-                "message": f"Fetched {index} rows",
-                "progress": 50,
-                "sequence": index + 1,
-                "timestamp": "2026-11-25T18:40:00.123Z",
-                "metadata": {"rowsFetched": index},
-            },
-            separators=(",", ":"),
-        ),
-    }
+    return {"id": str(index + 1), "event": "status", "data": event_json(index)}
 
 
 async def sse(request: Request) -> EventSourceResponse:

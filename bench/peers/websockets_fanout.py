@@ -10,33 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from payload import event_json
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 clients: set[ServerConnection] = set()
 tasks: set[asyncio.Task[None]] = set()
-
-
-def event(index: int) -> str:
-    return json.dumps(
-        {
-            "eventId": index + 1,
-            "requestId": "bench-0123456789ab",
-            "topic": "query-execution",
-            "status": "progress",
-            "stage": "fetching",
-            "message": f"Fetched {index} rows",
-            "progress": 50,
-            "sequence": index + 1,
-            "timestamp": "2026-11-25T18:40:00.123Z",
-            "metadata": {"rowsFetched": index},
-        },
-        separators=(",", ":"),
-    )
 
 
 async def handler(connection: ServerConnection) -> None:
@@ -49,7 +31,7 @@ async def handler(connection: ServerConnection) -> None:
 
 async def publish(count: int) -> None:
     for index in range(count):
-        broadcast(clients, event(index))
+        broadcast(clients, event_json(index))
         await asyncio.sleep(0)
 
 

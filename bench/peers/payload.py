@@ -1,0 +1,23 @@
+"""The event the Python peers publish: quart_app's status event shape and size."""
+
+from __future__ import annotations
+
+import json
+
+
+def event_json(index: int) -> str:
+    return json.dumps(
+        {
+            "eventId": index + 1,
+            "requestId": "bench-0123456789ab",
+            "topic": "query-execution",
+            "status": "progress",
+            "stage": "fetching",
+            "message": f"Fetched {index} rows",
+            "progress": 50,
+            "sequence": index + 1,
+            "timestamp": "2026-11-25T18:40:00.123Z",
+            "metadata": {"rowsFetched": index},
+        },
+        separators=(",", ":"),
+    )
