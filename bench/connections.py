@@ -16,13 +16,11 @@ import asyncio
 import multiprocessing
 import os
 import resource
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-from fanout import Server, free_port, servers, split, wait_listening
+from fanout import Server, free_port, servers, split, start, stop
 from websockets.asyncio.client import connect
 
 LOAD_PROCESSES = 4
@@ -57,8 +55,8 @@ def hold(kind: str, port: int, path: str, count: int, ready: Any, stop: Any) -> 
     async def run() -> None:
         opened: list[int] = []
         tasks = []
-        for start in range(0, count, 100):
-            for _ in range(min(100, count - start)):
+        for first in range(0, count, 100):
+            for _ in range(min(100, count - first)):
                 if kind == "sse":
                     tasks.append(asyncio.ensure_future(idle_sse(port, path, opened)))
                 else:
@@ -88,23 +86,19 @@ def rss_kib(pid: int) -> int:
 def measure(server: Server, mix: dict[str, int]) -> tuple[int, int, int]:
     """(subscribers held, RSS before in KiB, RSS after in KiB)."""
     port = free_port()
-    command = [part.replace("{port}", str(port)) for part in server.command]
-    process = subprocess.Popen(
-        command, env={**os.environ, **(server.env or {})}, stdout=subprocess.DEVNULL
-    )
+    process = start(server, port)
     context = multiprocessing.get_context("spawn")
-    ready, stop = context.Queue(), context.Event()
+    ready, stop_holding = context.Queue(), context.Event()
     workers = []
     try:
-        wait_listening(port, process)
-        if server.name == "quart_app":
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=30).raise_for_status()
         time.sleep(1.0)
         before = rss_kib(process.pid)
         for kind, count in mix.items():
             path = server.sse_path if kind == "sse" else server.ws_path
             for share in split(count, LOAD_PROCESSES // len(mix)):
-                worker = context.Process(target=hold, args=(kind, port, path, share, ready, stop))
+                worker = context.Process(
+                    target=hold, args=(kind, port, path, share, ready, stop_holding)
+                )
                 worker.start()
                 workers.append(worker)
         held = sum(ready.get(timeout=300) for _ in workers)
@@ -112,16 +106,8 @@ def measure(server: Server, mix: dict[str, int]) -> tuple[int, int, int]:
         after = rss_kib(process.pid)
         return held, before, after
     finally:
-        stop.set()
-        for worker in workers:
-            worker.join(timeout=20)
-            if worker.is_alive():
-                worker.kill()
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_holding.set()
+        stop(process, workers)
 
 
 def main() -> None:

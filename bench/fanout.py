@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,8 +158,8 @@ def load(
     async def run() -> None:
         done: list[float] = []
         subscribers = []
-        for start in range(0, count, 50):  # connect in small waves
-            for _ in range(min(50, count - start)):
+        for first in range(0, count, 50):  # connect in small waves
+            for _ in range(min(50, count - first)):
                 if kind == "sse":
                     coroutine = sse_subscriber(port, path, expected, done)
                 else:
@@ -207,20 +208,57 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float =
     raise RuntimeError("server did not start")
 
 
-def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, float]:
-    """One run: ``mix`` maps sse/stomp/ws to a subscriber count."""
-    port = free_port()
+def start(server: Server, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``server`` listening on ``port`` (quart_app: healthy), with ``env`` on top of its own."""
     command = [part.replace("{port}", str(port)) for part in server.command]
     process = subprocess.Popen(
-        command, env={**os.environ, **(server.env or {})}, stdout=subprocess.DEVNULL
+        command, env={**os.environ, **(server.env or {}), **(env or {})}, stdout=subprocess.DEVNULL
     )
-    context = multiprocessing.get_context("spawn")
-    ready, results = context.Queue(), context.Queue()
-    workers = []
     try:
         wait_listening(port, process)
         if server.name == "quart_app":
             httpx.get(f"http://127.0.0.1:{port}/health", timeout=30).raise_for_status()
+    except BaseException:
+        stop(process, [])
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen[bytes], workers: list[Any]) -> None:
+    """Join (or kill) the load processes, then stop the server."""
+    for worker in workers:
+        worker.join(timeout=20)
+        if worker.is_alive():
+            worker.kill()
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def reports(results: Any, workers: list[Any]) -> Iterator[Any]:
+    """One report per load process, as each arrives; ends early if they all died."""
+    received = 0
+    while received < len(workers):
+        try:
+            report = results.get(timeout=5)
+        except queue.Empty:
+            if not any(worker.is_alive() for worker in workers):
+                raise RuntimeError("a load process died without reporting") from None
+            continue
+        received += 1
+        yield report
+
+
+def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, float]:
+    """One run: ``mix`` maps sse/stomp/ws to a subscriber count."""
+    port = free_port()
+    process = start(server, port)
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
+    workers = []
+    try:
         for kind, count in mix.items():
             path = server.sse_path if kind == "sse" else server.ws_path
             for share in split(count, LOAD_PROCESSES):
@@ -245,15 +283,7 @@ def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, floa
         method, path = server.publish
         httpx.request(method, f"http://127.0.0.1:{port}{path}{events}", timeout=30)
         received, last = 0, started
-        reports = 0
-        while reports < len(workers):
-            try:
-                count, finished = results.get(timeout=5)
-            except queue.Empty:
-                if not any(worker.is_alive() for worker in workers):
-                    raise RuntimeError("a load process died without reporting") from None
-                continue
-            reports += 1
+        for count, finished in reports(results, workers):
             received += count
             last = max(last, finished)
         cpu = cpu_seconds(process.pid) - cpu_before
@@ -261,15 +291,7 @@ def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, floa
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=30)
     finally:
-        for worker in workers:
-            worker.join(timeout=10)
-            if worker.is_alive():
-                worker.kill()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, workers)
     expected = sum(mix.values()) * events
     elapsed = last - started
     return {

@@ -18,15 +18,12 @@ import asyncio
 import json
 import multiprocessing
 import os
-import queue
 import resource
-import subprocess
-import sys
 import time
 from typing import Any
 
 import httpx
-from fanout import HERE, free_port, split, wait_listening
+from fanout import free_port, reports, servers, split, start, stop
 from websockets.asyncio.client import connect
 
 LOAD_PROCESSES = 2
@@ -97,28 +94,21 @@ def load(kind: str, port: int, count: int, expected: int, ready: Any, results: A
 def measure(
     kind: str, subscribers: int, rate: int, seconds: float, coalesce: str | None
 ) -> list[float]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": os.environ.get(
-            "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-        "QUART_APP_HISTORY_URL": "memory",
-        "QUART_APP_LOG_LEVEL": "WARNING",
-        **({"QUART_APP_WRITE_COALESCE_MS": coalesce} if coalesce is not None else {}),
-    }
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "peers/quart_app_fanout.py"), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    context = multiprocessing.get_context("spawn")
-    ready, results = context.Queue(), context.Queue()
     per_second = rate / subscribers
     events = int(per_second * seconds)
+    settings = argparse.Namespace(
+        database_url=os.environ.get(
+            "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        events=events,
+        coalesce_ms=coalesce,
+    )
+    port = free_port()
+    process = start(servers(settings)["quart_app"], port)
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
     workers = []
     try:
-        wait_listening(port, server)
-        httpx.get(f"http://127.0.0.1:{port}/health", timeout=30).raise_for_status()
         for share in split(subscribers, LOAD_PROCESSES):
             worker = context.Process(target=load, args=(kind, port, share, events, ready, results))
             worker.start()
@@ -128,24 +118,9 @@ def measure(
         httpx.post(
             f"http://127.0.0.1:{port}/bench/publish?count={events}&rate={per_second}", timeout=30
         )
-        latencies: list[float] = []
-        reports = 0
-        while reports < len(workers):
-            try:
-                latencies.extend(results.get(timeout=5))
-            except queue.Empty:
-                if not any(worker.is_alive() for worker in workers):
-                    break
-                continue
-            reports += 1
-        return latencies
+        return [latency for report in reports(results, workers) for latency in report]
     finally:
-        for worker in workers:
-            worker.join(timeout=10)
-            if worker.is_alive():
-                worker.kill()
-        server.terminate()
-        server.wait(timeout=15)
+        stop(process, workers)
 
 
 def percentile(values: list[float], fraction: float) -> float:

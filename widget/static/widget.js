@@ -40,6 +40,12 @@ function withStage(timeline, event) {
   return updated;
 }
 
+/** Whether this event is the request's last: an nl-to-sql success is not when the SQL then runs. */
+function endsRequest(event, executes) {
+  return event.status !== "progress" &&
+    (event.status !== "success" || event.topic === "query-execution" || !executes);
+}
+
 /** The trait changes one event makes, given the model's current values. */
 export function reduce(get, event) {
   if (event.eventId <= get("last_event_id")) return null;
@@ -57,9 +63,7 @@ export function reduce(get, event) {
   if (TERMINAL.has(get("status"))) return changes;
   Object.assign(changes, { topic: event.topic, stage: event.stage, message: event.message });
   if (event.progress !== null) changes.progress = overall(event.topic, event.progress, get("executes"));
-  const ends = event.status !== "progress" &&
-    (event.status !== "success" || event.topic === "query-execution" || !get("executes"));
-  if (!ends) {
+  if (!endsRequest(event, get("executes"))) {
     changes.status = "running";
     return changes;
   }
@@ -231,9 +235,7 @@ function follow(model) {
   let stop = () => {};
   const onEvent = (event) => {
     write.set(reduce((key) => model.get(key), event));
-    const ends = event.status !== "progress" &&
-      (event.status !== "success" || event.topic === "query-execution" || !model.get("executes"));
-    if (!ends) return;
+    if (!endsRequest(event, model.get("executes"))) return;
     write.flush();
     stop();
     if (model.get("status") === "success" && model.get("kind") !== "convert" && !model.get("preview").columns) {
