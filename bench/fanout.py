@@ -46,6 +46,8 @@ IDLE_TIMEOUT = 30.0  # a subscriber that hears nothing this long stops counting
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # BENCH_PROFILE=/tmp/fanout runs quart_app under py-spy, writing /tmp/fanout-<mix>.txt.
 PROFILE = os.environ.get("BENCH_PROFILE")
+# py-spy from the same environment, found even when that environment is not activated
+PY_SPY = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,7 @@ def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, floa
         profiler = None
         if PROFILE and server.name == "quart_app":  # collapsed stacks, for a flame graph
             profiler = subprocess.Popen(
-                ["py-spy", "record", "--pid", str(process.pid), "--format", "raw",
+                [PY_SPY, "record", "--pid", str(process.pid), "--format", "raw",
                  "--rate", "250", "--nonblocking", "-o", f"{PROFILE}-{'-'.join(mix)}.txt"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip

@@ -1,14 +1,15 @@
 """Publish-to-receipt latency of quart_app at a fixed delivery rate, per transport.
 
-    python bench/latency.py [--subscribers 100] [--seconds 10] [--rates 1000,10000]
+    python bench/latency.py [--subscribers 100] [--seconds 10] [--rates 1000,10000] [--windows default,0]
 
-One quart_app process (memory history); ``--subscribers`` subscribers on one
-transport (SSE, then STOMP over ``/ws``) in two load processes; the publisher
-paces events so that subscribers times events per second equals each delivery rate. Every
+One server process at a time: quart_app (memory history) with each of
+``--windows`` as ``QUART_APP_WRITE_COALESCE_MS``, then the transport's peer
+(sse-starlette for SSE, stomp-broker-js for STOMP). ``--subscribers``
+subscribers on one transport in two load processes; the publisher paces events
+so that subscribers times events per second equals each delivery rate. Every
 event carries its send time; each subscriber records receipt minus send time
-(same machine, same clock). Prints p50, p99 and max per transport and rate, and
-the same with write coalescing off (``QUART_APP_WRITE_COALESCE_MS=0``) to show
-what it costs.
+(same machine, same clock). Prints p50, p99 and max per transport, rate and
+server.
 """
 
 from __future__ import annotations
@@ -37,9 +38,8 @@ def sent_times(text: str) -> list[float]:
     ]
 
 
-async def sse_subscriber(port: int, expected: int, latencies: list[float]) -> None:
+async def sse_subscriber(port: int, path: str, expected: int, latencies: list[float]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    path = "/sse/topic/query-execution"
     writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     buffer = ""
     received = 0
@@ -58,9 +58,9 @@ async def sse_subscriber(port: int, expected: int, latencies: list[float]) -> No
         writer.close()
 
 
-async def stomp_subscriber(port: int, expected: int, latencies: list[float]) -> None:
+async def stomp_subscriber(port: int, path: str, expected: int, latencies: list[float]) -> None:
     async with connect(
-        f"ws://127.0.0.1:{port}/ws",
+        f"ws://127.0.0.1:{port}{path}",
         subprotocols=["v12.stomp"],
         compression=None,  # type: ignore[list-item]
     ) as socket_:
@@ -78,11 +78,13 @@ async def stomp_subscriber(port: int, expected: int, latencies: list[float]) -> 
                     received += 1
 
 
-def load(kind: str, port: int, count: int, expected: int, ready: Any, results: Any) -> None:
+def load(
+    kind: str, port: int, path: str, count: int, expected: int, ready: Any, results: Any
+) -> None:
     async def run() -> None:
         latencies: list[float] = []
         make = sse_subscriber if kind == "sse" else stomp_subscriber
-        tasks = [asyncio.ensure_future(make(port, expected, latencies)) for _ in range(count)]
+        tasks = [asyncio.ensure_future(make(port, path, expected, latencies)) for _ in range(count)]
         await asyncio.sleep(1.0 + count / 200)
         ready.put(kind)
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -92,7 +94,7 @@ def load(kind: str, port: int, count: int, expected: int, ready: Any, results: A
 
 
 def measure(
-    kind: str, subscribers: int, rate: int, seconds: float, coalesce: str | None
+    name: str, kind: str, subscribers: int, rate: int, seconds: float, coalesce: str | None
 ) -> list[float]:
     per_second = rate / subscribers
     events = int(per_second * seconds)
@@ -103,20 +105,26 @@ def measure(
         events=events,
         coalesce_ms=coalesce,
     )
+    server = servers(settings)[name]
+    path = server.sse_path if kind == "sse" else server.ws_path
+    assert path is not None
     port = free_port()
-    process = start(servers(settings)["quart_app"], port)
+    process = start(server, port)
     context = multiprocessing.get_context("spawn")
     ready, results = context.Queue(), context.Queue()
     workers = []
     try:
         for share in split(subscribers, LOAD_PROCESSES):
-            worker = context.Process(target=load, args=(kind, port, share, events, ready, results))
+            worker = context.Process(
+                target=load, args=(kind, port, path, share, events, ready, results)
+            )
             worker.start()
             workers.append(worker)
         for _ in workers:
             ready.get(timeout=120)
-        httpx.post(
-            f"http://127.0.0.1:{port}/bench/publish?count={events}&rate={per_second}", timeout=30
+        method, publish = server.publish
+        httpx.request(
+            method, f"http://127.0.0.1:{port}{publish}{events}&rate={per_second}", timeout=30
         )
         return [latency for report in reports(results, workers) for latency in report]
     finally:
@@ -133,6 +141,11 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rates", default="1000,10000")
+    parser.add_argument(
+        "--windows",
+        default="default,0",
+        help="QUART_APP_WRITE_COALESCE_MS values to compare (default: the server's own, and 0)",
+    )
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -140,14 +153,25 @@ def main() -> None:
         f"latency: {args.subscribers} subscribers, {args.seconds:g} s per figure, "
         f"{os.cpu_count()} cores\n"
     )
-    print("| transport | deliveries/s | coalescing | received | p50 ms | p99 ms | max ms |")
+    print("| transport | deliveries/s | server | received | p50 ms | p99 ms | max ms |")
     print("|---|---:|---|---:|---:|---:|---:|")
+    peers = {"sse": "sse-starlette", "stomp": "stomp-broker-js"}
     for kind in ("sse", "stomp"):
         for rate in (int(rate) for rate in args.rates.split(",")):
-            for coalesce, label in ((None, "default"), ("0", "off")):
-                values = measure(kind, args.subscribers, rate, args.seconds, coalesce)
+            runs: list[tuple[str, str | None, str]] = [
+                ("quart_app", None if window == "default" else window, window)
+                for window in args.windows.split(",")
+            ]
+            runs.append((peers[kind], None, ""))
+            for name, coalesce, window in runs:
+                label = name
+                if window:
+                    label += {"default": ", pacing default", "0": ", pacing off"}.get(
+                        window, f", pacing {window} ms"
+                    )
+                values = measure(name, kind, args.subscribers, rate, args.seconds, coalesce)
                 if not values:
-                    print(f"| {kind} | {rate:,} | {label} | 0 | | | |")
+                    print(f"| {kind.upper()} | {rate:,} | {label} | 0 | | | |")
                     continue
                 print(
                     f"| {kind.upper()} | {rate:,} | {label} | {len(values):,} "

@@ -52,9 +52,10 @@ class Config:
     stomp_max_frame_bytes: int = 1_048_576
     stomp_max_headers: int = 64
     stomp_frame_timeout_seconds: float = 10.0
-    # A busy stream waits this long after its last write before the next, so that events
-    # published meanwhile go out in one write (0: every event at once, one write each).
-    write_coalesce_ms: float = 10.0
+    # A stream that has just written waits for the next tick of a clock shared by all
+    # streams, this far apart, so that events published meanwhile go out in one write
+    # (0: every event at once, one write each). See transports/pacing.py.
+    write_coalesce_ms: float = 5.0
     # Query execution
     default_max_rows: int = 1_000
     max_rows_limit: int = 1_000_000

@@ -26,6 +26,7 @@ from .storage.database import Database
 from .storage.history import PostgresHistory, Retention
 from .storage.jobs import PostgresJobStore
 from .storage.memory import MemoryHistory
+from .transports.pacing import WriteClock
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,6 +70,7 @@ class Service:
     operations: Mapping[str, Callable[[Mapping[str, Any]], Awaitable[Job]]] = field(
         default_factory=dict
     )
+    write_clock: WriteClock = field(default_factory=lambda: WriteClock(0))
 
     @classmethod
     def create(cls, config: Config) -> Service:
@@ -80,6 +82,7 @@ class Service:
             config, database, bus, jobs, make_engine(config), query_execution
         )
         service = cls(config, database, bus, jobs, query_execution, nl_to_sql)
+        service.write_clock = WriteClock(config.write_coalesce_ms / 1000)
         service.operations = {
             "query-execution/execute": service.execute,
             "nl-to-sql/convert": service.convert,

@@ -1,7 +1,8 @@
 // Peer for STOMP fan-out: stomp-broker-js under Node, on /ws.
 //   node bench/js/stomp_broker.js 8093
 // Clients SUBSCRIBE to /topic/query-execution; GET /publish?count=N sends N events (the same
-// JSON shape as quart_app's) to that topic, yielding to the event loop after each.
+// JSON shape as quart_app's) to that topic, yielding to the event loop after each; &rate=R
+// paces them at R per second, each with its send time (metadata.sentAt, epoch seconds).
 const http = require("http");
 const StompServer = require("stomp-broker-js");
 
@@ -13,17 +14,22 @@ const server = http.createServer((request, response) => {
     return;
   }
   const count = Number(url.searchParams.get("count"));
+  const rate = Number(url.searchParams.get("rate") || 0);
+  const started = performance.now();
   let index = 0;
   const next = () => {
     if (index >= count) return;
+    const metadata = { rowsFetched: index };
+    if (rate) metadata.sentAt = (performance.timeOrigin + performance.now()) / 1000;
     const body = JSON.stringify({
       eventId: index + 1, requestId: "bench-0123456789ab", topic: "query-execution",
       status: "progress", stage: "fetching", message: `Fetched ${index} rows`, progress: 50,
-      sequence: index + 1, timestamp: "2026-11-25T18:40:00.123Z", metadata: { rowsFetched: index },
+      sequence: index + 1, timestamp: "2026-11-25T18:40:00.123Z", metadata,
     });
     stomp.send("/topic/query-execution", { "content-type": "application/json" }, body);
     index += 1;
-    setImmediate(next);
+    if (rate) setTimeout(next, Math.max(0, started + (index * 1000) / rate - performance.now()));
+    else setImmediate(next);
   };
   setImmediate(next);
   response.writeHead(200).end("publishing\n");

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 
 
-def event_json(index: int) -> str:
+def event_json(index: int, sent_at: float | None = None) -> str:
+    """Event ``index``; with ``sent_at`` (epoch seconds), ``metadata.sentAt`` as quart_app's has."""
+    metadata: dict[str, float] = {"rowsFetched": index}
+    if sent_at is not None:
+        metadata["sentAt"] = sent_at
     return json.dumps(
         {
             "eventId": index + 1,
@@ -17,7 +21,7 @@ def event_json(index: int) -> str:
             "progress": 50,
             "sequence": index + 1,
             "timestamp": "2026-11-25T18:40:00.123Z",
-            "metadata": {"rowsFetched": index},
+            "metadata": metadata,
         },
         separators=(",", ":"),
     )

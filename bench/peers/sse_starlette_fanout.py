@@ -3,13 +3,16 @@
     python bench/peers/sse_starlette_fanout.py --port 8091
 
 ``GET /sse`` subscribes; ``POST /publish?count=N`` publishes N events (the same
-JSON shape and size as quart_app's) to every subscriber, yielding after each.
+JSON shape and size as quart_app's) to every subscriber, yielding after each;
+``&rate=R`` paces them at R per second, each with its send time, as quart_app's
+bench publisher does.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -25,8 +28,8 @@ subscribers: set[asyncio.Queue[dict[str, str]]] = set()
 tasks: set[asyncio.Task[None]] = set()
 
 
-def event(index: int) -> dict[str, str]:
-    return {"id": str(index + 1), "event": "status", "data": event_json(index)}
+def event(index: int, sent_at: float | None = None) -> dict[str, str]:
+    return {"id": str(index + 1), "event": "status", "data": event_json(index, sent_at)}
 
 
 async def sse(request: Request) -> EventSourceResponse:
@@ -45,13 +48,16 @@ async def sse(request: Request) -> EventSourceResponse:
 
 async def publish(request: Request) -> JSONResponse:
     count = int(request.query_params["count"])
+    rate = float(request.query_params.get("rate", 0))
 
     async def run() -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         for index in range(count):
-            item = event(index)
+            item = event(index, time.time() if rate else None)
             for queue in list(subscribers):
                 queue.put_nowait(item)
-            await asyncio.sleep(0)
+            await asyncio.sleep(max(0.0, started + (index + 1) / rate - loop.time()) if rate else 0)
 
     task = asyncio.get_running_loop().create_task(run())
     tasks.add(task)

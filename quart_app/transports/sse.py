@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from typing import Any
 
 from quart import Blueprint, Response, request
@@ -13,6 +11,7 @@ from ..bus import Destination, Subscription, SubscriptionEnded
 from ..errors import InvalidRequest, NotFound
 from ..protocol.sse import encode_comment, encode_event, encode_retry
 from ..service import current_service
+from .pacing import WriteClock
 
 blueprint = Blueprint("sse", __name__)
 
@@ -51,7 +50,7 @@ async def event_stream(name: str) -> Any:
         ping_seconds=service.config.sse_ping_seconds or None,
         retry_ms=service.config.sse_retry_ms,
         end_after_final=destination.request_id is not None,
-        coalesce_seconds=service.config.write_coalesce_ms / 1000,
+        clock=service.write_clock,
     )
     response = Response(
         stream,
@@ -98,17 +97,17 @@ class EventStream:
         ping_seconds: float | None,
         retry_ms: int,
         end_after_final: bool,
-        coalesce_seconds: float = 0.0,
+        clock: WriteClock,
     ) -> None:
         self.subscription = subscription
         self._context: contextlib.AbstractAsyncContextManager[Subscription] | None = context
         self.ping_seconds = ping_seconds
         self.retry_ms = retry_ms
         self.end_after_final = end_after_final
-        self.coalesce_seconds = coalesce_seconds
+        self.clock = clock
         self._started = False
         self._ended = False
-        self._sent = 0.0
+        self._wrote_at = -1
 
     def __aiter__(self) -> EventStream:
         return self
@@ -120,11 +119,9 @@ class EventStream:
         if self._ended:
             await self.aclose()
             raise StopAsyncIteration
-        # Under load, wait a moment after the last write so that what piles up meanwhile
-        # leaves as one chunk: far fewer writes for a small delay. An idle stream, whose
-        # last write is older than that, sends at once.
-        if (wait := self._sent + self.coalesce_seconds - time.monotonic()) > 0:
-            await asyncio.sleep(wait)
+        # A stream that has just written waits for the clock's next tick, so that what
+        # piles up meanwhile leaves as one chunk (see pacing.py); an idle one writes at once.
+        await self.clock.wait(since=self._wrote_at)
         try:
             event = await self.subscription.get(timeout=self.ping_seconds)
         except SubscriptionEnded:  # cut off as a slow consumer, or the server is stopping
@@ -143,7 +140,7 @@ class EventStream:
                 self._ended = True
                 break
             event = self.subscription.pop() if len(chunks) < _MAX_BATCH else None
-        self._sent = time.monotonic()
+        self._wrote_at = self.clock.ticks
         return b"".join(chunks)
 
     async def aclose(self) -> None:

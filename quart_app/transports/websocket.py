@@ -7,8 +7,8 @@ import contextlib
 import itertools
 import json
 import logging
-import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +96,7 @@ class StompSession:
         self.control: deque[str] = deque()
         self.wakeup = asyncio.Event()
         self.closing: CloseSession | None = None
+        self._send_text = _raw_send(websocket._get_current_object())
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {self.session_id}")
@@ -280,17 +281,16 @@ class StompSession:
 
     async def _write_loop(self) -> None:
         heartbeat = "\n"
-        coalesce = self.config.write_coalesce_ms / 1000
-        flushed = 0.0
+        clock = self.service.write_clock
+        wrote_at = -1
         while True:
-            # Under load, wait a moment after the last write so that what piles up meanwhile
-            # leaves as one message: far fewer sends for a small delay. An idle session
-            # writes at once.
-            if (wait := flushed + coalesce - time.monotonic()) > 0:
-                await asyncio.sleep(wait)
+            # A session that has just written waits for the clock's next tick, so that what
+            # piles up meanwhile leaves as one message (see pacing.py); an idle one writes
+            # at once.
+            await clock.wait(since=wrote_at)
             self.wakeup.clear()
-            sent = await self._flush()
-            flushed = time.monotonic()
+            if sent := await self._flush():
+                wrote_at = clock.ticks
             if self.closing is not None:
                 close = self.closing
                 if close.message is not None:
@@ -366,7 +366,19 @@ class StompSession:
             await self._write("".join(batch))
 
     async def _write(self, text: str) -> None:
-        await websocket.send(text)
+        await self._send_text(text)
+
+
+def _raw_send(connection: Any) -> Callable[[str], Awaitable[None]]:
+    """The connection's send, without the turn of the event loop Quart adds to each message.
+
+    ``Websocket.send`` yields (``asyncio.sleep(0)``) before every message, for handlers that
+    would otherwise send in a tight loop. The writer here already waits between writes, and
+    under load that extra turn doubles the event-loop steps per message and splits each
+    burst of writes in two. ``_send`` is the callable ``send`` ends in, after the yield and
+    an ``accept`` that has already happened; without it (another Quart), ``send`` is used.
+    """
+    return getattr(connection, "_send", None) or connection.send
 
 
 def _required(frame: Frame, name: str) -> str:
