@@ -253,7 +253,7 @@ def reports(results: Any, workers: list[Any]) -> Iterator[Any]:
         yield report
 
 
-def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, float]:
+def scenario(server: Server, mix: dict[str, int], events: int, rate: float = 0) -> dict[str, float]:
     """One run: ``mix`` maps sse/stomp/ws to a subscriber count."""
     port = free_port()
     process = start(server, port)
@@ -283,7 +283,8 @@ def scenario(server: Server, mix: dict[str, int], events: int) -> dict[str, floa
         cpu_before = cpu_seconds(process.pid)
         started = time.time()
         method, path = server.publish
-        httpx.request(method, f"http://127.0.0.1:{port}{path}{events}", timeout=30)
+        paced = f"&rate={rate}" if rate else ""
+        httpx.request(method, f"http://127.0.0.1:{port}{path}{events}{paced}", timeout=30)
         received, last = 0, started
         for count, finished in reports(results, workers):
             received += count
@@ -321,6 +322,12 @@ def main() -> None:
         "--coalesce-ms", help="QUART_APP_WRITE_COALESCE_MS for quart_app (default: its own)"
     )
     parser.add_argument("--only", help="run only the scenarios whose title contains this")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="events per second, paced, instead of as fast as the publisher can",
+    )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     # Every process started from here (servers, load) inherits the raised file limit.
@@ -340,7 +347,8 @@ def main() -> None:
         print("stomp-broker-js skipped: needs node and `cd bench/js && npm ci`")
         plan = [row for row in plan if row[3] != "stomp-broker-js"]
     print(
-        f"fan-out: {n} subscribers, {args.events} events each, {args.runs} runs, "
+        f"fan-out: {n} subscribers, {args.events} events each"
+        f"{f' at {args.rate:g}/s' if args.rate else ''}, {args.runs} runs, "
         f"{os.cpu_count()} cores, {LOAD_PROCESSES} load processes; medians\n"
     )
     print(
@@ -353,9 +361,11 @@ def main() -> None:
         if peer:
             measured[peer] = []
         for _ in range(args.runs):  # alternate, so drift on the machine hits both
-            measured[ours].append(scenario(known[ours], mix, args.events))
+            measured[ours].append(scenario(known[ours], mix, args.events, args.rate))
             if peer:
-                measured[peer].append(scenario(known[peer], peer_mix or mix, args.events))
+                measured[peer].append(
+                    scenario(known[peer], peer_mix or mix, args.events, args.rate)
+                )
         medians = {name: median_of(runs) for name, runs in measured.items()}
         for name, result in medians.items():
             ratio = ""

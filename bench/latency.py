@@ -31,6 +31,7 @@ LOAD_PROCESSES = 2
 
 
 def sent_times(text: str) -> list[float]:
+    """The send times in the ``data:`` lines of ``text`` (whole lines, LF or CRLF)."""
     return [
         json.loads(line[5:])["metadata"]["sentAt"]
         for line in text.split("\n")
@@ -50,7 +51,9 @@ async def sse_subscriber(port: int, path: str, expected: int, latencies: list[fl
                 break
             now = time.time()
             buffer += chunk.decode()
-            complete, _, buffer = buffer.rpartition("\n\n")
+            # Line by line: sse-starlette ends lines with CRLF, and both servers send
+            # chunked bodies, whose size lines are never data lines.
+            complete, _, buffer = buffer.rpartition("\n")
             for sent in sent_times(complete):
                 latencies.append((now - sent) * 1000)
                 received += 1

@@ -3,13 +3,15 @@
     python bench/peers/websockets_fanout.py --port 8092
 
 Any WebSocket connection subscribes; ``GET /publish?count=N`` (plain HTTP)
-publishes N events of the same JSON shape as quart_app's, yielding after each.
+publishes N events of the same JSON shape as quart_app's, yielding after each;
+``&rate=R`` paces them at R per second.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,17 +31,21 @@ async def handler(connection: ServerConnection) -> None:
         clients.discard(connection)
 
 
-async def publish(count: int) -> None:
+async def publish(count: int, rate: float) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     for index in range(count):
-        broadcast(clients, event_json(index))
-        await asyncio.sleep(0)
+        broadcast(clients, event_json(index, time.time() if rate else None))
+        await asyncio.sleep(max(0.0, started + (index + 1) / rate - loop.time()) if rate else 0)
 
 
 def process_request(connection: ServerConnection, request: Any) -> Any:
     url = urlsplit(request.path)
     if url.path != "/publish":
         return None
-    task = asyncio.get_running_loop().create_task(publish(int(parse_qs(url.query)["count"][0])))
+    query = parse_qs(url.query)
+    rate = float(query.get("rate", ["0"])[0])
+    task = asyncio.get_running_loop().create_task(publish(int(query["count"][0]), rate))
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     return connection.respond(HTTPStatus.OK, "publishing\n")
