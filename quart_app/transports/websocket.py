@@ -96,7 +96,7 @@ class StompSession:
         self.control: deque[str] = deque()
         self.wakeup = asyncio.Event()
         self.closing: CloseSession | None = None
-        self._send_text = _raw_send(websocket._get_current_object())
+        self._send_text = _raw_send(websocket)
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {self.session_id}")
@@ -378,7 +378,8 @@ def _raw_send(connection: Any) -> Callable[[str], Awaitable[None]]:
     burst of writes in two. ``_send`` is the callable ``send`` ends in, after the yield and
     an ``accept`` that has already happened; without it (another Quart), ``send`` is used.
     """
-    return getattr(connection, "_send", None) or connection.send
+    send: Callable[[str], Awaitable[None]] = getattr(connection, "_send", None) or connection.send
+    return send
 
 
 def _required(frame: Frame, name: str) -> str:
