@@ -22,7 +22,7 @@ from ..errors import (
 from ..storage.database import Database
 from ..storage.values import jsonable_row
 from .jobs import Job, JobRegistry, StageReporter, run_step
-from .sql_safety import check_sql
+from .sql_safety import check_sql_async
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class _Execution(StageReporter):
         await self._stage(
             "validating", "Checking that the SQL is one read-only statement", _VALIDATING
         )
-        checked = check_sql(self.request.sql)
+        checked = await check_sql_async(self.request.sql)
         pool = self.database.pool
         if pool is None:
             raise DatabaseUnavailable("the database is not connected yet")

@@ -58,7 +58,8 @@ class Database:
             max_size=self.config.pool_max_size,
             init=_init_connection,
             timeout=CONNECT_TIMEOUT,
-            server_settings={"application_name": "quart_app"},
+            # Backslashes in '...' are plain characters, as the SQL checks read them.
+            server_settings={"application_name": "quart_app", "standard_conforming_strings": "on"},
         )
         await self.pool
         if self.config.embedded:

@@ -53,6 +53,14 @@ SAFE = [
     ("-- a comment\nSELECT 'DELETE FROM customers' AS text", "query"),
     ("SELECT $$update$$", "query"),
     ('SELECT "update" FROM (SELECT 1 AS "update") AS t', "query"),
+    # PostgreSQL's own spellings, which the checks must read as PostgreSQL does
+    ("SELECT E'it\\'s', 'a\\b', 'it''s'", "query"),
+    ("SELECT U&'d\\0061t\\+000061', B'101', X'1F'", "query"),
+    ('SELECT U&"d\\0061ta" FROM (SELECT 1 AS data) AS t', "query"),
+    ("SELECT '{\"a\": [1]}'::jsonb #> '{a}', '{\"a\": [1]}'::jsonb #>> '{a,0}'", "query"),
+    ("SELECT (ARRAY[1, 2])[1], ARRAY[1, 2] [2], 5 # 3", "query"),
+    ("SELECT $tag$ ; DELETE FROM x $tag$", "query"),
+    ("/* a note */ SELECT 1 -- and another", "query"),
 ]
 
 

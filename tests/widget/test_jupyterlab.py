@@ -7,6 +7,7 @@ check what it wrote back into the saved notebook.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -80,6 +81,8 @@ RECORD = """
 # WCAG contrast between an element's text colour and the first opaque background behind it.
 CONTRAST = """
 (element) => {
+  // null when the panel re-rendered under us (a detached node has no computed style)
+  if (!element.isConnected) return null;
   const rgb = (value) => value.match(/[\\d.]+/g).map(Number);
   const luminance = ([r, g, b]) => {
     const [R, G, B] = [r, g, b].map((c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
@@ -314,8 +317,13 @@ async def test_panel_is_readable_in_light_and_dark_themes(
         dark = await page.evaluate("document.body.dataset.jpThemeLight === 'false'")
         assert dark == (theme == "JupyterLab Dark")
         for part in (".qa-title", ".qa-sql", ".qa-preview td", ".qa-stages li[data-state=done]"):
-            ratio = await panel.locator(part).first.evaluate(CONTRAST)
-            assert ratio >= 4.5, (theme, part, ratio)
+            ratio = None
+            for _ in range(50):  # the panel may re-render as its state settles
+                ratio = await panel.locator(part).first.evaluate(CONTRAST)
+                if ratio is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert ratio is not None and ratio >= 4.5, (theme, part, ratio)
         if SCREENSHOTS and dark:  # the light one comes from the quickstart test
             await panel.screenshot(path=str(Path(SCREENSHOTS) / "widget-dark.png"))
     finally:

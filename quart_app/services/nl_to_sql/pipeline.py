@@ -20,7 +20,7 @@ from ...errors import (
 from ...storage.database import Database
 from ..jobs import Job, JobRegistry, StageReporter, run_step
 from ..query_execution import ExecuteRequest, QueryExecutionService
-from ..sql_safety import check_sql
+from ..sql_safety import check_sql_async
 from .engine import Attempt, Engine, GenerationRequest, extract_sql
 from .prompt import build_messages
 from .schema import Schema, SchemaCache, introspect
@@ -182,7 +182,7 @@ class _Conversion(StageReporter):
     async def _validate(self, sql: str) -> str | None:
         """None when the SQL is safe and the database accepts it; else what is wrong."""
         try:
-            checked = check_sql(sql)
+            checked = await check_sql_async(sql)
         except APIError as error:  # unsafe, or empty
             return error.message
         if checked.kind != "query":
@@ -192,7 +192,8 @@ class _Conversion(StageReporter):
         try:
             async with pool.acquire() as connection, connection.transaction(readonly=True):
                 await connection.execute(f"SET LOCAL statement_timeout = {_VALIDATE_TIMEOUT_MS}")
-                await connection.execute("EXPLAIN " + checked.sql)
+                # fetch, not execute: the extended protocol runs one statement at most.
+                await connection.fetch("EXPLAIN " + checked.sql)
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", "").startswith("08"):
                 raise DatabaseUnavailable(f"the database is unavailable: {error}") from None
