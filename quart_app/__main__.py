@@ -13,6 +13,7 @@ from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
 from .app import create_app
+from .auth import LOOPBACK_HOSTS
 from .config import Config, ConfigError
 
 
@@ -34,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("asyncio").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
 
+    if config.api_token is None and args.host not in LOOPBACK_HOSTS:
+        logging.getLogger("quart_app").warning(
+            "listening on %s without QUART_APP_API_TOKEN: anyone who can reach this address "
+            "can run queries on the database",
+            args.host,
+        )
     hypercorn = HypercornConfig()
     hypercorn.bind = [
         f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
-from quart import Quart
+import quart
+from quart import Quart, request
 from quart_cors import cors
 from quart_schema import QuartSchema
 from werkzeug.exceptions import HTTPException
 
+from .auth import check_origin, check_token, cors_origins, presented_token
 from .blueprints import api, dashboard
 from .config import Config
 from .errors import APIError
@@ -28,26 +29,16 @@ _HTTP_CODES = {
 }
 
 
-def cors_origins(setting: str) -> list[str | re.Pattern[str]]:
-    """``QUART_APP_CORS_ORIGINS`` as quart-cors wants it: ``*`` in an origin matches any port."""
-    origins: list[str | re.Pattern[str]] = []
-    for origin in (part.strip() for part in setting.split(",")):
-        if origin == "*" or (origin and "*" not in origin):
-            origins.append(origin)
-        elif origin:
-            origins.append(re.compile(re.escape(origin).replace(r"\*", r"\d+") + "$"))
-    return origins
-
-
 def create_app(config: Config | None = None) -> Quart:
     """The application; ``config`` defaults to ``Config.from_env()``."""
     config = config or Config.from_env()
     app = Quart(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    origins = cors_origins(config.cors_origins)
     cors(
         app,
-        allow_origin=cors_origins(config.cors_origins),
+        allow_origin=origins,
         allow_headers=["Content-Type", "Prefer", "Last-Event-ID", "Authorization"],
         allow_methods=["GET", "POST", "OPTIONS"],
         expose_headers=["Location"],
@@ -71,9 +62,26 @@ def create_app(config: Config | None = None) -> Quart:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.before_request
+    async def authorize() -> None:
+        if request.method == "OPTIONS":  # CORS preflights carry no credentials
+            return
+        check_origin(request.headers.get("Origin"), request.host, origins)
+        token = presented_token(
+            request.headers.get("Authorization"), request.args.get("access_token")
+        )
+        check_token(config.api_token, request.path, token)
+
+    @app.before_websocket
+    async def authorize_websocket() -> None:
+        # A token missing from the handshake may still come in STOMP's CONNECT (passcode).
+        handshake = quart.websocket
+        check_origin(handshake.headers.get("Origin"), handshake.host, origins)
+
     @app.errorhandler(APIError)
     async def api_error(error: APIError) -> Any:
-        return error.to_body(), error.status
+        headers = {"WWW-Authenticate": 'Bearer realm="quart_app"'} if error.status == 401 else {}
+        return error.to_body(), error.status, headers
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> Any:

@@ -34,8 +34,11 @@ class Config:
     llm_timeout_seconds: float = 60.0
     data_dir: Path = field(default_factory=_default_data_dir)
     log_level: str = "INFO"
-    # Browser origins allowed to call REST and SSE (the notebook widget, other pages).
-    # Comma-separated origins; "*" allows all. Default: any port on localhost/127.0.0.1.
+    # When set, every request but /health, /, /docs and /openapi.json needs it (auth.py).
+    api_token: str | None = field(default=None, repr=False)
+    # Browser origins allowed to call REST, SSE and /ws (the notebook widget, other pages);
+    # pages from other origins are refused. Comma-separated origins; "*" allows all.
+    # Default: any port on localhost/127.0.0.1.
     cors_origins: str = (
         "http://localhost:*,http://127.0.0.1:*,https://localhost:*,https://127.0.0.1:*"
     )

@@ -35,6 +35,20 @@ class InvalidRequest(APIError):
     code = "invalid_request"
 
 
+class Unauthorized(APIError):
+    """No API token, or the wrong one, where the server has one (``QUART_APP_API_TOKEN``)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenOrigin(APIError):
+    """A browser page from an origin outside ``QUART_APP_CORS_ORIGINS``."""
+
+    status = 403
+    code = "forbidden_origin"
+
+
 class NotFound(APIError):
     status = 404
     code = "not_found"

@@ -115,9 +115,15 @@ class ServerProcess:
     """``python -m quart_app`` on a free port, as a user would start it."""
 
     def __init__(
-        self, env: dict[str, str], *, port: int | None = None, log_path: Path | None = None
+        self,
+        env: dict[str, str],
+        *,
+        port: int | None = None,
+        log_path: Path | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.port = port or free_port()
+        self.args = args
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env
         self.log_path = log_path or Path(
@@ -132,7 +138,7 @@ class ServerProcess:
         env.update(self.env)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "quart_app", "--port", str(self.port)],
+                [sys.executable, "-m", "quart_app", "--port", str(self.port), *self.args],
                 cwd=ROOT,
                 env=env,
                 stdout=log,

@@ -161,15 +161,16 @@ class _Reader:
 
 
 class _Driver:
-    def __init__(self, base: str, timeout: float) -> None:
+    def __init__(self, base: str, timeout: float, token: str | None = None) -> None:
         self.base = base
         self.timeout = timeout
+        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
 
     def request(self, step: Post | Get) -> dict[str, Any]:
         """The arguments of ``httpx.request`` for one step."""
         if isinstance(step, Get):
-            return {"method": "GET", "url": self.base + step.path}
-        headers = {"Prefer": "respond-async"} if step.respond_async else {}
+            return {"method": "GET", "url": self.base + step.path, "headers": self.auth}
+        headers = {"Prefer": "respond-async", **self.auth} if step.respond_async else self.auth
         return {
             "method": "POST",
             "url": self.base + step.path,
@@ -204,7 +205,10 @@ class SyncDriver(_Driver):
             while True:
                 try:
                     with connect_sse(
-                        http, "GET", reader.url(self.base), headers=reader.headers()
+                        http,
+                        "GET",
+                        reader.url(self.base),
+                        headers={**reader.headers(), **self.auth},
                     ) as source:
                         if not reader.opened(source.response):
                             return
@@ -241,7 +245,7 @@ class AsyncDriver(_Driver):
         while True:
             try:
                 async with aconnect_sse(
-                    http, "GET", reader.url(self.base), headers=reader.headers()
+                    http, "GET", reader.url(self.base), headers={**reader.headers(), **self.auth}
                 ) as source:
                     if not reader.opened(source.response):
                         return

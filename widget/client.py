@@ -52,7 +52,9 @@ class Client:
     ``"stomp"`` (``QUART_APP_WIDGET_TRANSPORT``); ``browser_url`` is the server as
     the browser reaches it, when that differs (``QUART_APP_BROWSER_URL``).
     ``timeout`` bounds each HTTP request in seconds; the statement timeout is
-    ``timeout_ms`` on ``run`` and ``ask``.
+    ``timeout_ms`` on ``run`` and ``ask``. ``token`` is the server's API token
+    (``QUART_APP_API_TOKEN``); with one, the panel follows in kernel mode unless
+    told otherwise, since a browser would need the token too.
     """
 
     def __init__(
@@ -64,10 +66,16 @@ class Client:
         transport: Transport | None = None,
         browser_url: str | None = None,
         timeout: float = 600.0,
+        token: str | None = None,
     ) -> None:
         self.url = (url or os.environ.get("QUART_APP_URL") or DEFAULT_URL).rstrip("/")
         self.widget = _in_kernel() if widget is None else widget
-        self.mode: Mode = _choice("mode", mode, "QUART_APP_WIDGET_MODE", get_args(Mode))
+        # Kept in the kernel only: a token in the panel's state would be saved in the notebook.
+        self.token = token or os.environ.get("QUART_APP_API_TOKEN") or None
+        modes: tuple[str, ...] = get_args(Mode)
+        if self.token is not None:  # only the kernel may hold it, so it follows by default
+            modes = ("kernel", "browser")
+        self.mode: Mode = _choice("mode", mode, "QUART_APP_WIDGET_MODE", modes)
         self.transport: Transport = _choice(
             "transport", transport, "QUART_APP_WIDGET_TRANSPORT", get_args(Transport)
         )
@@ -147,23 +155,23 @@ class Client:
         # A finished request replays in an instant, so the kernel fills the panel even when
         # no browser is looking; a running one is left to the browser unless in kernel mode.
         if call.panel is not None and (call.in_kernel or job["status"] != "running"):
-            SyncDriver(self.url, self.timeout).perform(call.follow(into_panel=True))
+            self._sync().perform(call.follow(into_panel=True))
             call.refresh()
 
     def cancel(self, request_id: str) -> dict[str, Any]:
         """Ask the server to cancel a running request."""
-        return SyncDriver(self.url, self.timeout).drive(_one(Post(job_path(request_id, "/cancel"))))
+        return self._sync().drive(_one(Post(job_path(request_id, "/cancel"))))
 
     def job(self, request_id: str) -> dict[str, Any]:
         """One request as the jobs API shows it (status, times, question, SQL, error)."""
-        return SyncDriver(self.url, self.timeout).drive(_one(Get(job_path(request_id))))
+        return self._sync().drive(_one(Get(job_path(request_id))))
 
     def jobs(
         self, *, topic: str | None = None, status: str | None = None, limit: int = 50
     ) -> pd.DataFrame:
         """Recent requests, newest first, as a DataFrame."""
         query = urlencode({"limit": limit, "topic": topic or "", "status": status or ""})
-        body = SyncDriver(self.url, self.timeout).drive(_one(Get(f"/api/jobs?{query}")))
+        body = self._sync().drive(_one(Get(f"/api/jobs?{query}")))
         frame = pd.DataFrame(body["jobs"])
         for column in ("createdAt", "finishedAt"):
             if column in frame:
@@ -172,7 +180,7 @@ class Client:
 
     def events(self, request_id: str) -> pd.DataFrame:
         """A request's events, in order, as they were streamed."""
-        body = SyncDriver(self.url, self.timeout).drive(_one(Get(job_path(request_id, "/events"))))
+        body = self._sync().drive(_one(Get(job_path(request_id, "/events"))))
         return pd.DataFrame(body["events"])
 
     # Async twins -----------------------------------------------------------------
@@ -216,10 +224,16 @@ class Client:
             body["timeoutMs"] = timeout_ms
         return _Call(self, kind, body, executes=kind != "convert")
 
+    def _sync(self) -> SyncDriver:
+        return SyncDriver(self.url, self.timeout, self.token)
+
+    def _async(self) -> AsyncDriver:
+        return AsyncDriver(self.url, self.timeout, self.token)
+
     def _drive(self, call: _Call, steps: Steps) -> dict[str, Any]:
         call.show()
         try:
-            return SyncDriver(self.url, self.timeout).drive(steps)
+            return self._sync().drive(steps)
         except KeyboardInterrupt:
             call.interrupted()
             raise
@@ -230,7 +244,7 @@ class Client:
     async def _adrive(self, call: _Call, steps: Steps) -> dict[str, Any]:
         call.show()
         try:
-            return await AsyncDriver(self.url, self.timeout).drive(steps)
+            return await self._async().drive(steps)
         except (KeyboardInterrupt, asyncio.CancelledError):
             call.interrupted()
             raise

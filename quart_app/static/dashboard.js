@@ -5,6 +5,19 @@
 const $ = (selector) => document.querySelector(selector);
 const FOLLOWED = "quart_app.followed";
 const feedLimit = 60;
+// With QUART_APP_API_TOKEN set, open the page as /?access_token=<token>: the token goes
+// with every call (EventSource cannot send headers, so it rides in the query string).
+const TOKEN = new URLSearchParams(location.search).get("access_token");
+
+function withToken(path) {
+  if (!TOKEN) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}access_token=${encodeURIComponent(TOKEN)}`;
+}
+
+function api(path, options = {}) {
+  const headers = { ...(options.headers || {}), ...(TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {}) };
+  return fetch(path, { ...options, headers });
+}
 
 function text(value) {
   return value === null || value === undefined ? "" : String(value);
@@ -21,7 +34,7 @@ function cell(row, value, className) {
 const sources = [];
 function watchTopics() {
   for (const topic of ["nl-to-sql", "query-execution"]) {
-    const source = new EventSource(`/sse/topic/${topic}`);
+    const source = new EventSource(withToken(`/sse/topic/${topic}`));
     source.onopen = () => setConnection();
     source.onerror = () => setConnection();
     source.addEventListener("status", (message) => {
@@ -62,7 +75,7 @@ function scheduleJobsRefresh() {
 }
 
 async function refreshJobs() {
-  const response = await fetch("/api/jobs?limit=20");
+  const response = await api("/api/jobs?limit=20");
   if (!response.ok) return;
   const { jobs } = await response.json();
   const body = $("#jobs tbody");
@@ -92,7 +105,7 @@ function follow(requestId) {
   sessionStorage.setItem(FOLLOWED, requestId);
   const events = new Map();
   // lastEventId=0 replays the request from its first event, so that a reload loses nothing.
-  const source = new EventSource(`/sse/topic/requests/${encodeURIComponent(requestId)}?lastEventId=0`);
+  const source = new EventSource(withToken(`/sse/topic/requests/${encodeURIComponent(requestId)}?lastEventId=0`));
   followed = { requestId, source, events };
   $("#current").hidden = false;
   $("#current-id").textContent = requestId;
@@ -153,7 +166,7 @@ function render(event) {
 }
 
 async function showResult(requestId) {
-  const response = await fetch(`/api/jobs/${encodeURIComponent(requestId)}/result`);
+  const response = await api(`/api/jobs/${encodeURIComponent(requestId)}/result`);
   if (!response.ok) return;
   const result = await response.json();
   const table = document.createElement("table");
@@ -180,7 +193,7 @@ async function submit(event) {
   const [path, body] = mode === "sql"
     ? ["/api/query-execution/execute", { sql: input, requestId, maxRows }]
     : ["/api/nl-to-sql/convert", { question: input, requestId, execute: true, maxRows }];
-  const response = await fetch(path, {
+  const response = await api(path, {
     method: "POST",
     headers: { "Content-Type": "application/json", Prefer: "respond-async" },
     body: JSON.stringify(body),

@@ -15,6 +15,7 @@ from typing import Any
 from quart import Blueprint, websocket
 from quart_cors import cors_exempt
 
+from ..auth import presented_token, token_matches
 from ..bus import Destination, Subscription
 from ..errors import APIError
 from ..protocol.stomp import (
@@ -48,7 +49,13 @@ async def stomp_endpoint() -> None:
     offered = websocket.requested_subprotocols
     chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
     await websocket.accept(subprotocol=chosen)
-    await StompSession(current_service()).run()
+    service = current_service()
+    token = service.config.api_token
+    authenticated = token is None or token_matches(
+        token,
+        presented_token(websocket.headers.get("Authorization"), websocket.args.get("access_token")),
+    )
+    await StompSession(service, authenticated=authenticated).run()
 
 
 class CloseSession(Exception):
@@ -79,8 +86,10 @@ class _Subscribed:
 
 
 class StompSession:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, authenticated: bool = True) -> None:
         config = service.config
+        # False while the server's API token is still owed, in CONNECT's passcode.
+        self.authenticated = authenticated
         self.service = service
         self.config = config
         self.session_id = f"session-{next(_session_ids)}"
@@ -194,6 +203,17 @@ class StompSession:
             raise CloseSession(
                 "unsupported STOMP version", detail="this server speaks STOMP 1.0, 1.1 and 1.2"
             )
+        if not self.authenticated:
+            token = self.config.api_token
+            assert token is not None
+            if not token_matches(token, frame.headers.get("passcode")):
+                raise CloseSession(
+                    "unauthorized",
+                    detail="this server needs its API token: give it as CONNECT's passcode, "
+                    "or as Authorization: Bearer (or ?access_token=) on the WebSocket handshake",
+                    code=1008,
+                )
+            self.authenticated = True
         try:
             client_heartbeat = parse_heartbeat(frame.headers.get("heart-beat"))
         except StompProtocolError as error:

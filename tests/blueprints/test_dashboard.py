@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -90,3 +91,26 @@ async def test_errors_are_shown(page: Any) -> None:
     await page.click("#sql-button")
     await page.wait_for_selector("#current-status[data-status=error]", timeout=10_000)
     assert "unsafe_sql" in await page.text_content("#current-outcome")
+
+
+async def test_with_an_api_token_the_page_takes_it_from_its_address(
+    start_server: Callable[..., ServerProcess],
+) -> None:
+    from playwright.async_api import async_playwright
+
+    token = "dash-" + uuid.uuid4().hex
+    locked = start_server(QUART_APP_API_TOKEN=token, QUART_APP_HISTORY_URL="memory")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{locked.url}/?access_token={token}")
+            await page.wait_for_selector("#connection[data-state=live]", timeout=10_000)
+            await page.fill("#request-text", "SELECT 7 AS seven")
+            await page.click("#sql-button")
+            await page.wait_for_selector("#current-status[data-status=success]", timeout=20_000)
+            assert await page.text_content("#current-result td") == "7"
+        finally:
+            await browser.close()

@@ -1,0 +1,78 @@
+"""Who may call: the optional API token, and the origins browser pages may call from.
+
+With ``QUART_APP_API_TOKEN`` set, every request but the open paths below needs
+it: as ``Authorization: Bearer <token>``, or as ``?access_token=<token>`` where
+a client cannot set headers (a browser's ``EventSource`` and ``WebSocket``;
+RFC 6750, section 2.3). A STOMP client may instead give it as the ``passcode``
+of its ``CONNECT`` frame. Without a token the server trusts whoever can reach
+it, which is why it listens on 127.0.0.1 unless told otherwise.
+
+Browsers send ``Origin`` with cross-site requests and with every WebSocket
+handshake, and a page from any site may send them to a server on the user's
+own machine. So a request whose ``Origin`` is neither the server's own nor in
+``QUART_APP_CORS_ORIGINS`` is refused outright (403): without CORS headers
+the page could not read the answer, but the query would still have run.
+Clients that are not browsers send no ``Origin`` and are not affected.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from urllib.parse import urlsplit
+
+from .errors import ForbiddenOrigin, Unauthorized
+
+# What needs no token: liveness, the dashboard page (it asks for the token to call the
+# API), its static files, and the API's description.
+OPEN_PATHS = frozenset({"/health", "/", "/docs", "/openapi.json"})
+OPEN_PREFIXES = ("/static/",)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def cors_origins(setting: str) -> list[str | re.Pattern[str]]:
+    """``QUART_APP_CORS_ORIGINS`` as quart-cors wants it: ``*`` in an origin matches any port."""
+    origins: list[str | re.Pattern[str]] = []
+    for origin in (part.strip() for part in setting.split(",")):
+        if origin == "*" or (origin and "*" not in origin):
+            origins.append(origin)
+        elif origin:
+            origins.append(re.compile(re.escape(origin).replace(r"\*", r"\d+") + "$"))
+    return origins
+
+
+def check_origin(origin: str | None, host: str, allowed: list[str | re.Pattern[str]]) -> None:
+    """Refuse a browser page from an origin that is neither this server nor allowed."""
+    if origin is None or urlsplit(origin).netloc == host:
+        return
+    for entry in allowed:
+        if entry == "*" or entry == origin:
+            return
+        if isinstance(entry, re.Pattern) and entry.match(origin):
+            return
+    raise ForbiddenOrigin(
+        f"pages from {origin} may not call this server: add the origin to QUART_APP_CORS_ORIGINS"
+    )
+
+
+def presented_token(authorization: str | None, access_token: str | None) -> str | None:
+    """The token a request carries: ``Authorization: Bearer``, else ``?access_token=``."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return access_token or None
+
+
+def token_matches(expected: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(expected.encode(), presented.encode())
+
+
+def check_token(expected: str | None, path: str, presented: str | None) -> None:
+    if expected is None or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+        return
+    if not token_matches(expected, presented):
+        raise Unauthorized(
+            "this server needs its API token: send Authorization: Bearer <token>, "
+            "or ?access_token=<token> where headers cannot be set"
+            + (" (the token given is not it)" if presented else "")
+        )
