@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from .auth import check_origin, check_token, cors_origins, presented_token
 from .blueprints import api, dashboard
 from .config import Config
-from .errors import APIError
+from .errors import APIError, ForbiddenOrigin, Unauthorized
 from .service import Service
 from .transports import sse, websocket
 
@@ -80,7 +80,13 @@ def create_app(config: Config | None = None) -> Quart:
 
     @app.errorhandler(APIError)
     async def api_error(error: APIError) -> Any:
-        headers = {"WWW-Authenticate": 'Bearer realm="quart_app"'} if error.status == 401 else {}
+        headers = {}
+        if isinstance(error, Unauthorized | ForbiddenOrigin):
+            # Refused before the body was read, the connection cannot carry another request:
+            # say so, or a client that reuses it gets a reset instead of its next answer.
+            headers["Connection"] = "close"
+        if isinstance(error, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="quart_app"'
         return error.to_body(), error.status, headers
 
     @app.errorhandler(HTTPException)

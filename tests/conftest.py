@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from quart_app.storage import demo_data
+from tests import event_hygiene
 from tests.servers import ServerProcess, TestDatabase, scratch_database
 
 
@@ -25,6 +26,10 @@ def fixture_database() -> Iterator[TestDatabase]:
 
         asyncio.run(load())
         yield database
+        read, found = asyncio.run(event_hygiene.leaks(database.url))
+        assert not found, f"{len(found)} of {read} stored events carry what they must not:\n" + (
+            "\n".join(found[:10])
+        )
 
 
 @pytest.fixture(scope="session", name="start_server")

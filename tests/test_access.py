@@ -36,6 +36,7 @@ async def test_rest_needs_the_token(locked: ServerProcess) -> None:
             assert response.status_code == 401, headers
             assert response.json()["error"]["code"] == "unauthorized"
             assert response.headers["www-authenticate"].startswith("Bearer")
+            assert response.headers["connection"] == "close"  # its body was never read
             assert TOKEN not in response.text
         # Refused requests ran nothing: the requestId is still free.
         response = await http.post("/api/query-execution/execute", json=body, headers=bearer())
@@ -120,6 +121,7 @@ async def test_pages_from_other_origins_are_refused(server: ServerProcess) -> No
         )
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "forbidden_origin"
+        assert response.headers["connection"] == "close"
         assert (await http.get(f"/api/jobs/{rid}")).status_code == 404  # nothing ran
         same_site = await http.post(
             "/api/query-execution/execute",

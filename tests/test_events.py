@@ -59,3 +59,18 @@ def test_timestamp_is_rfc3339_utc_with_milliseconds() -> None:
 def test_invariants(overrides: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         make(**overrides)
+
+
+def test_the_event_hygiene_check_sees_what_it_looks_for() -> None:
+    """The end-of-run check (conftest.py) on every stored event: here, that it can fail."""
+    from tests.event_hygiene import FORBIDDEN
+
+    clean = '{"stage":"fetching","message":"Fetched 10 rows","metadata":{"sql":"SELECT email FROM customers"}}'
+    assert not any(pattern.search(clean) for pattern in FORBIDDEN.values())
+    for leak in (
+        'Traceback (most recent call last):\n  File "/app/x.py", line 1',
+        "cannot connect to postgresql://admin:pw@db/prod",
+        '"rows": [["ada.lovelace12@example.com"]]',
+        "token s3cret-0a1b was wrong",
+    ):
+        assert any(pattern.search(leak) for pattern in FORBIDDEN.values()), leak
