@@ -55,6 +55,9 @@ class Config:
     stomp_max_frame_bytes: int = 1_048_576
     stomp_max_headers: int = 64
     stomp_frame_timeout_seconds: float = 10.0
+    # Frames one WebSocket message may carry: each SEND starts a job, so a message of
+    # thousands would start thousands at once.
+    stomp_max_pending_frames: int = 100
     # A stream that has just written waits for the next tick of a clock shared by all
     # streams, this far apart, so that events published meanwhile go out in one write
     # (0: every event at once, one write each). See transports/pacing.py.
@@ -84,6 +87,7 @@ class Config:
             "sse_retry_ms",
             "stomp_max_frame_bytes",
             "stomp_max_headers",
+            "stomp_max_pending_frames",
             "default_max_rows",
             "max_rows_limit",
             "default_timeout_ms",

@@ -155,6 +155,14 @@ class StompSession:
                 frames = self.parser.feed(data.encode() if isinstance(data, str) else data)
             except StompProtocolError as error:
                 raise CloseSession("malformed frame", detail=str(error), code=1002) from None
+            if len(frames) > self.config.stomp_max_pending_frames:
+                raise CloseSession(
+                    "too many frames at once",
+                    detail=f"{len(frames)} frames arrived together; at most "
+                    f"{self.config.stomp_max_pending_frames} are taken "
+                    "(QUART_APP_STOMP_MAX_PENDING_FRAMES)",
+                    code=1008,
+                )
             for frame in frames:
                 await self._handle(frame)
 
