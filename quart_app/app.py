@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 import quart
+from pydantic import BaseModel
 from quart import Quart, request
 from quart_cors import cors
-from quart_schema import QuartSchema
+from quart_schema import QuartSchema, document_response
 from werkzeug.exceptions import HTTPException
 
 from .auth import check_origin, check_token, cors_origins, presented_token
@@ -27,6 +28,10 @@ _HTTP_CODES = {
     409: "conflict",
     413: "invalid_request",
 }
+
+
+class Health(BaseModel):
+    status: str
 
 
 def create_app(config: Config | None = None) -> Quart:
@@ -59,7 +64,9 @@ def create_app(config: Config | None = None) -> Quart:
     app.register_blueprint(websocket.blueprint)
 
     @app.get("/health")
+    @document_response(Health, 200)
     async def health() -> dict[str, str]:
+        """Liveness: answers while the process serves. Never needs a token."""
         return {"status": "ok"}
 
     @app.before_request

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from quart import current_app
 
 from .bus import EventBus
@@ -33,12 +33,24 @@ M = TypeVar("M", bound=BaseModel)
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refused here, not as a driver error later.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+
+
 class ExecuteBody(BaseModel):
     """Body of ``POST /api/query-execution/execute`` and ``SEND /app/query-execution/execute``."""
 
     model_config = ConfigDict(strict=True)
 
-    sql: str = Field(min_length=1, max_length=1_000_000, description="One read-only statement.")
+    sql: Annotated[str, NoNul] = Field(
+        min_length=1, max_length=1_000_000, description="One read-only statement."
+    )
     requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
     maxRows: int | None = Field(default=None, ge=1, description="Rows returned at most (1000).")
     timeoutMs: int | None = Field(default=None, ge=1, description="Statement timeout (30000).")
@@ -49,7 +61,9 @@ class ConvertBody(BaseModel):
 
     model_config = ConfigDict(strict=True)
 
-    question: str = Field(min_length=1, max_length=4_000, description="The question, in words.")
+    question: Annotated[str, NoNul] = Field(
+        min_length=1, max_length=4_000, description="The question, in words."
+    )
     requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
     execute: bool = Field(default=False, description="Run the SQL too, under the same requestId.")
     maxRows: int | None = Field(default=None, ge=1, description="With execute: rows at most.")

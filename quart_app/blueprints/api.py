@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, request
@@ -16,6 +16,7 @@ from quart_schema import (
 )
 
 from ..errors import InvalidRequest
+from ..events import TOPICS, Topic
 from ..service import ConvertBody, ExecuteBody, current_service
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -73,10 +74,13 @@ class EventList(BaseModel):
     events: list[dict[str, Any]]
 
 
+JobStatus = Literal["running", "success", "error", "cancelled"]
+
+
 class JobQuery(BaseModel):
-    topic: str | None = None
-    status: str | None = None
-    limit: int = 50
+    topic: Topic | None = None
+    status: JobStatus | None = None
+    limit: int = Field(default=50, ge=1, le=1000)
 
 
 class PreferHeader(BaseModel):
@@ -143,16 +147,19 @@ async def _start(operation: str) -> Any:
 @tag(["jobs"])
 @document_querystring(JobQuery)
 @document_response(JobList, 200)
+@document_response(ErrorBody, 400)
 async def list_jobs() -> Any:
     """Recent jobs, newest first."""
     limit_text = request.args.get("limit", "50")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+    if not limit_text.isdecimal() or not 1 <= int(limit_text) <= 1000:
         raise InvalidRequest("limit must be an integer from 1 to 1000")
-    jobs = await current_service().jobs.list(
-        topic=request.args.get("topic") or None,
-        status=request.args.get("status") or None,
-        limit=int(limit_text),
-    )
+    topic = request.args.get("topic") or None
+    status = request.args.get("status") or None
+    if topic is not None and topic not in TOPICS:
+        raise InvalidRequest(f"topic must be one of {', '.join(TOPICS)}")
+    if status is not None and status not in get_args(JobStatus):
+        raise InvalidRequest(f"status must be one of {', '.join(get_args(JobStatus))}")
+    jobs = await current_service().jobs.list(topic=topic, status=status, limit=int(limit_text))
     return {"jobs": jobs}
 
 

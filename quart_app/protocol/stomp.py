@@ -123,7 +123,7 @@ class FrameParser:
 
         length_text = headers.get("content-length")
         if length_text is not None:
-            if not length_text.isdigit():
+            if not length_text.isdecimal():
                 raise StompProtocolError(f"invalid content-length {length_text!r}")
             body_end = body_start + int(length_text)
             self._check_size(body_end + 1)
@@ -225,7 +225,7 @@ def parse_heartbeat(value: str | None) -> tuple[int, int]:
     if value is None:
         return 0, 0
     parts = value.split(",")
-    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+    if len(parts) != 2 or not all(part.strip().isdecimal() for part in parts):
         raise StompProtocolError(f"invalid heart-beat header {value!r}")
     return int(parts[0]), int(parts[1])
 

@@ -65,7 +65,7 @@ def _last_event_id() -> int | None:
     value = request.headers.get("Last-Event-ID") or request.args.get("lastEventId")
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidRequest(
             f"Last-Event-ID must be an eventId (a non-negative integer), got {value[:40]!r}"
         )

@@ -257,7 +257,7 @@ class StompSession:
             )
         after_id = None
         if (last_event_id := frame.headers.get("last-event-id")) is not None:
-            if not last_event_id.isdigit():
+            if not last_event_id.isdecimal():
                 raise CloseSession(
                     "invalid last-event-id", detail=f"{last_event_id!r} is not an eventId"
                 )

@@ -57,7 +57,7 @@ def parse_all(chunks: list[bytes], **limits: int) -> list[Frame]:
 PIECES = st.sampled_from(
     [b"CONNECT", b"SEND", b"SUBSCRIBE", b"\n", b"\r\n", b"\x00", b":", b"\\", b"\\c", b"\\n",
      b"\\t", b"content-length:", b"5", b"-1", b"destination:/app/x", b"\xff\xfe", b"\xc3",
-     b"receipt:r", b"\n\n", b"id:1"]
+     b"receipt:r", b"\n\n", b"id:1", "\u00b9".encode(), b"heart-beat:", b",", b"accept-version:1.2"]
 )  # fmt: skip
 STOMPISH = st.lists(st.one_of(PIECES, st.binary(max_size=8)), max_size=60).map(b"".join)
 
@@ -65,6 +65,7 @@ STOMPISH = st.lists(st.one_of(PIECES, st.binary(max_size=8)), max_size=60).map(b
 @FUZZ
 @given(data=st.one_of(st.binary(max_size=600), STOMPISH), cuts=st.lists(st.integers(0, 10**4)))
 @example(data=b"SEND\ncontent-length:99999999\n\n", cuts=[])
+@example(data="SEND\ncontent-length:\u00b9\n\nx\x00".encode(), cuts=[])  # a digit int() refuses
 @example(data=b"SEND\nh:\\x\n\n\x00", cuts=[])
 @example(data=b"SEND\n" + b"h:v\n" * 100 + b"\n\x00", cuts=[])
 @example(data=b"\xff\xfe\n\n\x00", cuts=[3])

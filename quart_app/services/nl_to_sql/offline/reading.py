@@ -120,7 +120,7 @@ class Reading:
         return [
             token
             for token, used in zip(self.tokens, self.used, strict=True)
-            if not used and token not in FILLER and not token.isdigit()
+            if not used and token not in FILLER and not token.isdecimal()
         ]
 
     def mark(self, start: int, end: int) -> None:
@@ -165,7 +165,7 @@ def _read_times(reading: Reading) -> None:
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
         if token in ("last", "past", "previous", "recent") and position + 1 < len(tokens):
             amount, unit_at = (
-                (int(following), position + 2) if following.isdigit() else (1, position + 1)
+                (int(following), position + 2) if following.isdecimal() else (1, position + 1)
             )
             unit = tokens[unit_at].rstrip("s") if unit_at < len(tokens) else ""
             if unit in ("day", "week", "month", "year"):
@@ -173,14 +173,14 @@ def _read_times(reading: Reading) -> None:
                 reading.mark(position, unit_at + 1)
                 position = unit_at + 1
                 continue
-        if token in MONTHS and following.isdigit() and len(following) == 4:
+        if token in MONTHS and following.isdecimal() and len(following) == 4:
             reading.times.append(
                 TimeFilter("month", position, year=int(following), month=MONTHS[token])
             )
             reading.mark(position, position + 2)
             position += 2
             continue
-        if token.isdigit() and len(token) == 4 and 1900 <= int(token) <= 2100:
+        if token.isdecimal() and len(token) == 4 and 1900 <= int(token) <= 2100:
             reading.times.append(TimeFilter("year", position, year=int(token)))
             reading.mark(position, position + 1)
         position += 1
@@ -330,7 +330,7 @@ def _read_intent(reading: Reading) -> None:
         if (
             token in ("top", "first")
             and position + 1 < len(tokens)
-            and tokens[position + 1].isdigit()
+            and tokens[position + 1].isdecimal()
         ):
             reading.limit = int(tokens[position + 1])
             reading.order = reading.order or "desc"
@@ -339,7 +339,7 @@ def _read_intent(reading: Reading) -> None:
             reading.listing = True
     if reading.limit is None:
         for position, token in enumerate(tokens):
-            if token.isdigit() and not reading.used[position] and 0 < int(token) <= 10_000:
+            if token.isdecimal() and not reading.used[position] and 0 < int(token) <= 10_000:
                 nearby = [term[0] for term in [*reading.tables, *reading.columns]]
                 if any(position < spot <= position + 4 for spot in nearby):
                     reading.limit = int(token)

@@ -86,7 +86,7 @@ class Vocabulary:
                 for phrase in {" ".join(words), " ".join([*words[:-1], plural(words[-1])])}:
                     vocabulary.columns.setdefault(phrase, []).append(ref)
                 for value in column.values:
-                    if len(value) >= 2 and not value.isdigit():
+                    if len(value) >= 2 and not value.isdecimal():
                         vocabulary.values.setdefault(value.lower(), (ref, value))
         return vocabulary
 
