@@ -76,6 +76,8 @@ def servers(args: argparse.Namespace) -> dict[str, Server]:
                 # Deep enough that no subscriber is cut off as a slow consumer.
                 "QUART_APP_SUBSCRIBER_QUEUE_SIZE": str(args.events + 100),
                 "QUART_APP_LOG_LEVEL": "WARNING",
+                # The load comes from one address, far past the per-client default.
+                "QUART_APP_MAX_STREAMS_PER_CLIENT": "0",
                 **({"QUART_APP_WRITE_COALESCE_MS": args.coalesce_ms} if args.coalesce_ms else {}),
             },
         ),

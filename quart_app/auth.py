@@ -21,7 +21,7 @@ import hmac
 import re
 from urllib.parse import urlsplit
 
-from .errors import ForbiddenOrigin, Unauthorized
+from .errors import ForbiddenOrigin, TooManyStreams, Unauthorized
 
 # What needs no token: liveness, the dashboard page (it asks for the token to call the
 # API), its static files, and the API's description.
@@ -76,3 +76,31 @@ def check_token(expected: str | None, path: str, presented: str | None) -> None:
             "or ?access_token=<token> where headers cannot be set"
             + (" (the token given is not it)" if presented else "")
         )
+
+
+class StreamLimit:
+    """How many SSE streams and WebSocket sessions each client address holds, within a bound.
+
+    Behind a reverse proxy every client has the proxy's address: raise the bound
+    there, or turn it off (0).
+    """
+
+    def __init__(self, per_client: int) -> None:
+        self.per_client = per_client
+        self._held: dict[str, int] = {}
+
+    def acquire(self, address: str) -> None:
+        held = self._held.get(address, 0)
+        if self.per_client and held >= self.per_client:
+            raise TooManyStreams(
+                f"{address} holds {held} streams already, the most one client may "
+                "(QUART_APP_MAX_STREAMS_PER_CLIENT); close some first"
+            )
+        self._held[address] = held + 1
+
+    def release(self, address: str) -> None:
+        held = self._held.get(address, 0) - 1
+        if held > 0:
+            self._held[address] = held
+        else:
+            self._held.pop(address, None)

@@ -55,6 +55,8 @@ class Config:
     stomp_max_frame_bytes: int = 1_048_576
     stomp_max_headers: int = 64
     stomp_frame_timeout_seconds: float = 10.0
+    # SSE streams and WebSocket sessions one client address may hold at once (0: any number).
+    max_streams_per_client: int = 100
     # Frames one WebSocket message may carry: each SEND starts a job, so a message of
     # thousands would start thousands at once.
     stomp_max_pending_frames: int = 100
@@ -98,6 +100,8 @@ class Config:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{env_name(name)} must be at least 1")
+        if self.max_streams_per_client < 0:
+            raise ValueError("QUART_APP_MAX_STREAMS_PER_CLIENT must be 0 (no limit) or more")
         if not 0 <= self.write_coalesce_ms <= 1000:
             raise ValueError("QUART_APP_WRITE_COALESCE_MS must be within 0..1000")
         if self.pool_min_size > self.pool_max_size:

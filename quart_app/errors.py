@@ -49,6 +49,13 @@ class ForbiddenOrigin(APIError):
     code = "forbidden_origin"
 
 
+class TooManyStreams(APIError):
+    """One client address holds ``QUART_APP_MAX_STREAMS_PER_CLIENT`` streams already."""
+
+    status = 429
+    code = "too_many_streams"
+
+
 class NotFound(APIError):
     status = 404
     code = "not_found"

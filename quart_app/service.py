@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from quart import current_app
 
+from .auth import StreamLimit
 from .bus import EventBus
 from .config import Config
 from .errors import InvalidRequest, NotFound
@@ -85,6 +86,7 @@ class Service:
         default_factory=dict
     )
     write_clock: WriteClock = field(default_factory=lambda: WriteClock(0))
+    streams: StreamLimit = field(default_factory=lambda: StreamLimit(0))
 
     @classmethod
     def create(cls, config: Config) -> Service:
@@ -97,6 +99,7 @@ class Service:
         )
         service = cls(config, database, bus, jobs, query_execution, nl_to_sql)
         service.write_clock = WriteClock(config.write_coalesce_ms / 1000)
+        service.streams = StreamLimit(config.max_streams_per_client)
         service.operations = {
             "query-execution/execute": service.execute,
             "nl-to-sql/convert": service.convert,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from quart import Blueprint, Response, request
@@ -40,10 +41,16 @@ async def event_stream(name: str) -> Any:
         destination.request_id, after_id
     ):
         return Response(status=204)
-    # Subscribed before the response starts, so that a client which POSTs as soon
-    # as it sees the headers cannot miss the first events.
-    context = service.bus.subscribe(destination, after_id=after_id)
-    subscription = await context.__aenter__()
+    address = request.remote_addr or "unknown"
+    service.streams.acquire(address)  # 429 when this client holds too many already
+    try:
+        # Subscribed before the response starts, so that a client which POSTs as soon
+        # as it sees the headers cannot miss the first events.
+        context = service.bus.subscribe(destination, after_id=after_id)
+        subscription = await context.__aenter__()
+    except BaseException:
+        service.streams.release(address)
+        raise
     stream = EventStream(
         subscription,
         context,
@@ -51,6 +58,7 @@ async def event_stream(name: str) -> Any:
         retry_ms=service.config.sse_retry_ms,
         end_after_final=destination.request_id is not None,
         clock=service.write_clock,
+        on_close=lambda: service.streams.release(address),
     )
     response = Response(
         stream,
@@ -98,6 +106,7 @@ class EventStream:
         retry_ms: int,
         end_after_final: bool,
         clock: WriteClock,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.subscription = subscription
         self._context: contextlib.AbstractAsyncContextManager[Subscription] | None = context
@@ -105,6 +114,7 @@ class EventStream:
         self.retry_ms = retry_ms
         self.end_after_final = end_after_final
         self.clock = clock
+        self.on_close = on_close
         self._started = False
         self._ended = False
         self._wrote_at = -1
@@ -146,4 +156,8 @@ class EventStream:
     async def aclose(self) -> None:
         context, self._context = self._context, None
         if context is not None:
-            await context.__aexit__(None, None, None)
+            try:
+                await context.__aexit__(None, None, None)
+            finally:
+                if self.on_close is not None:
+                    self.on_close()

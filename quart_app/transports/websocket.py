@@ -46,16 +46,21 @@ _MAX_MESSAGE_BYTES = 65_536
 @blueprint.websocket("/ws")
 @cors_exempt  # CORS does not apply to WebSockets; STOMP clients often send no Origin at all
 async def stomp_endpoint() -> None:
-    offered = websocket.requested_subprotocols
-    chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
-    await websocket.accept(subprotocol=chosen)
     service = current_service()
-    token = service.config.api_token
-    authenticated = token is None or token_matches(
-        token,
-        presented_token(websocket.headers.get("Authorization"), websocket.args.get("access_token")),
-    )
-    await StompSession(service, authenticated=authenticated).run()
+    address = websocket.remote_addr or "unknown"
+    service.streams.acquire(address)  # refused (429) before the handshake completes
+    try:
+        offered = websocket.requested_subprotocols
+        chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
+        await websocket.accept(subprotocol=chosen)
+        token = service.config.api_token
+        authorization = websocket.headers.get("Authorization")
+        authenticated = token is None or token_matches(
+            token, presented_token(authorization, websocket.args.get("access_token"))
+        )
+        await StompSession(service, authenticated=authenticated).run()
+    finally:
+        service.streams.release(address)
 
 
 class CloseSession(Exception):
