@@ -1,4 +1,4 @@
-"""Who may call: the optional API token, and the origins browser pages may call from.
+"""Who may call, and how much: the API token, allowed origins, streams per client.
 
 With ``QUART_APP_API_TOKEN`` set, every request but the open paths below needs
 it: as ``Authorization: Bearer <token>``, or as ``?access_token=<token>`` where
@@ -13,6 +13,9 @@ own machine. So a request whose ``Origin`` is neither the server's own nor in
 ``QUART_APP_CORS_ORIGINS`` is refused outright (403): without CORS headers
 the page could not read the answer, but the query would still have run.
 Clients that are not browsers send no ``Origin`` and are not affected.
+
+Each client address may hold ``QUART_APP_MAX_STREAMS_PER_CLIENT`` SSE streams
+and WebSocket sessions at once (``StreamLimit``); more are answered 429.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from urllib.parse import urlsplit
 
 from .errors import ForbiddenOrigin, TooManyStreams, Unauthorized
 
-# What needs no token: liveness, the dashboard page (it asks for the token to call the
-# API), its static files, and the API's description.
+# What needs no token: liveness, the dashboard page (it takes the token from its own
+# address to call the API), its static files, and the API's description.
 OPEN_PATHS = frozenset({"/health", "/", "/docs", "/openapi.json"})
 OPEN_PREFIXES = ("/static/",)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
