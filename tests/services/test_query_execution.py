@@ -396,3 +396,44 @@ async def test_database_outage_is_reported_and_recovered_from(
         up = await http.post("/api/query-execution/execute", json={"sql": "SELECT 2"})
         assert up.status_code == 200 and up.json()["rows"] == [[2]]
     await proxy.stop()
+
+
+@pytest.mark.parametrize(
+    ("sql", "cut_at"),
+    [
+        ("SELECT pg_sleep(5)", "executing"),  # mid-query
+        ("SELECT g, pg_sleep(0.01) FROM generate_series(1, 2000) AS g", "fetching"),  # mid-stream
+    ],
+)
+async def test_database_lost_mid_query_or_mid_stream(
+    start_server: Callable[..., ServerProcess], database: TestDatabase, sql: str, cut_at: str
+) -> None:
+    proxy = TcpProxy(database.address)
+    await proxy.start()
+    server = start_server(
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{database.name}",
+        QUART_APP_FETCH_BATCH_ROWS="50",
+    )
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            rid = new_id()
+            started = await http.post(
+                "/api/query-execution/execute",
+                json={"sql": sql, "requestId": rid, "maxRows": 5000},
+                headers={"Prefer": "respond-async"},
+            )
+            assert started.status_code == 202
+            await wait_for_events(http, rid, until=cut_at)
+            await proxy.stop()
+            events = await wait_for_events(http, rid)
+            final = events[-1]
+            assert final["status"] == "error", final
+            assert final["metadata"]["error"]["code"] == "database_unavailable", final
+            assert final["metadata"]["failedStage"] in ("executing", "fetching")
+            assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
+            assert (await http.get("/health")).status_code == 200
+            await proxy.start()  # PostgreSQL is back: the next query works, unaided
+            up = await http.post("/api/query-execution/execute", json={"sql": "SELECT 3"})
+            assert up.status_code == 200 and up.json()["rows"] == [[3]]
+    finally:
+        await proxy.stop()
