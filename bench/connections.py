@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fanout import Server, free_port, servers, split, start, stop
+from fanout import Server, free_port, servers, spawn, split, start, stop
 from websockets.asyncio.client import connect
 
 LOAD_PROCESSES = 4
@@ -95,12 +95,11 @@ def measure(server: Server, mix: dict[str, int]) -> tuple[int, int, int]:
         before = rss_kib(process.pid)
         for kind, count in mix.items():
             path = server.sse_path if kind == "sse" else server.ws_path
-            for share in split(count, LOAD_PROCESSES // len(mix)):
-                worker = context.Process(
-                    target=hold, args=(kind, port, path, share, ready, stop_holding)
-                )
-                worker.start()
-                workers.append(worker)
+            jobs = [
+                (kind, port, path, share, ready, stop_holding)
+                for share in split(count, LOAD_PROCESSES // len(mix))
+            ]
+            spawn(context, hold, jobs, workers)
         held = sum(ready.get(timeout=300) for _ in workers)
         time.sleep(2.0)  # let allocations settle
         after = rss_kib(process.pid)

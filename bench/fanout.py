@@ -32,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,6 +241,14 @@ def stop(process: subprocess.Popen[bytes], workers: list[Any]) -> None:
         process.kill()
 
 
+def spawn(context: Any, target: Any, jobs: Iterable[tuple[Any, ...]], workers: list[Any]) -> None:
+    """Start a load process per argument tuple, each added to ``workers`` as it starts."""
+    for args in jobs:
+        worker = context.Process(target=target, args=args)
+        worker.start()
+        workers.append(worker)
+
+
 def reports(results: Any, workers: list[Any]) -> Iterator[Any]:
     """One report per load process, as each arrives; ends early if they all died."""
     received = 0
@@ -265,12 +273,11 @@ def scenario(server: Server, mix: dict[str, int], events: int, rate: float = 0) 
     try:
         for kind, count in mix.items():
             path = server.sse_path if kind == "sse" else server.ws_path
-            for share in split(count, LOAD_PROCESSES):
-                worker = context.Process(
-                    target=load, args=(kind, port, path, share, events, ready, results)
-                )
-                worker.start()
-                workers.append(worker)
+            jobs = [
+                (kind, port, path, share, events, ready, results)
+                for share in split(count, LOAD_PROCESSES)
+            ]
+            spawn(context, load, jobs, workers)
         for _ in workers:
             ready.get(timeout=120)
         time.sleep(1.0)  # let the last SUBSCRIBE frames land

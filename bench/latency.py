@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 import httpx
-from fanout import free_port, reports, servers, split, start, stop
+from fanout import free_port, reports, servers, spawn, split, start, stop
 from websockets.asyncio.client import connect
 
 LOAD_PROCESSES = 2
@@ -117,12 +117,11 @@ def measure(
     ready, results = context.Queue(), context.Queue()
     workers = []
     try:
-        for share in split(subscribers, LOAD_PROCESSES):
-            worker = context.Process(
-                target=load, args=(kind, port, path, share, events, ready, results)
-            )
-            worker.start()
-            workers.append(worker)
+        jobs = [
+            (kind, port, path, share, events, ready, results)
+            for share in split(subscribers, LOAD_PROCESSES)
+        ]
+        spawn(context, load, jobs, workers)
         for _ in workers:
             ready.get(timeout=120)
         method, publish = server.publish

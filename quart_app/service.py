@@ -97,9 +97,16 @@ class Service:
         nl_to_sql = NlToSqlService(
             config, database, bus, jobs, make_engine(config), query_execution
         )
-        service = cls(config, database, bus, jobs, query_execution, nl_to_sql)
-        service.write_clock = WriteClock(config.write_coalesce_ms / 1000)
-        service.streams = StreamLimit(config.max_streams_per_client)
+        service = cls(
+            config,
+            database,
+            bus,
+            jobs,
+            query_execution,
+            nl_to_sql,
+            write_clock=WriteClock(config.write_coalesce_ms / 1000),
+            streams=StreamLimit(config.max_streams_per_client),
+        )
         service.operations = {
             "query-execution/execute": service.execute,
             "nl-to-sql/convert": service.convert,
