@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("asyncio").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("asyncpg.pool").addFilter(_one_line)
 
     if config.api_token is None and args.host not in LOOPBACK_HOSTS:
         logging.getLogger("quart_app").warning(
@@ -50,6 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     hypercorn.graceful_timeout = 5
     asyncio.run(_serve(create_app(config), hypercorn))
     return 0
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """asyncpg logs each failed reconnect of a pool with a traceback: keep only its last line."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 async def _serve(app: Quart, hypercorn: HypercornConfig) -> None:

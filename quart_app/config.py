@@ -45,6 +45,8 @@ class Config:
     # Bus and transports
     history_size: int = 10_000
     history_synchronous_commit: bool = False
+    # Events delivered and held in memory while the history database cannot store them.
+    history_outage_events: int = 100_000
     retention_days: float = 7.0
     retention_events: int = 1_000_000
     retention_interval_seconds: float = 60.0
@@ -85,6 +87,7 @@ class Config:
     def __post_init__(self) -> None:
         for name in (
             "history_size",
+            "history_outage_events",
             "subscriber_queue_size",
             "sse_retry_ms",
             "stomp_max_frame_bytes",

@@ -135,6 +135,7 @@ class Service:
                 on_cancel=self.jobs.cancel_local,
                 retention=retention,
                 synchronous_commit=config.history_synchronous_commit,
+                outage_events=config.history_outage_events,
             )
             self.bus.history = history
         await self.bus.start()
@@ -144,6 +145,8 @@ class Service:
 
     async def shutdown(self) -> None:
         await self.jobs.cancel_all()
+        if isinstance(self.jobs.store, PostgresJobStore):
+            await self.jobs.store.close()
         await self.bus.close()
         await self.database.stop()
 

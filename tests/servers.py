@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -13,13 +14,15 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+from httpx_sse import aconnect_sse
 
 from quart_app.storage.database import ensure_runtime_dir
 
@@ -242,3 +245,23 @@ async def wait_for_events(
         if time.monotonic() > deadline:
             raise AssertionError(f"no {until} event for {request_id} within {timeout} s: {events}")
         await asyncio.sleep(0.02)
+
+
+async def collect_sse(url: str, path: str, into: list[dict[str, Any]], **kwargs: Any) -> None:
+    """Read a stream into ``into`` until it ends or the server goes away."""
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            async with aconnect_sse(client, "GET", path, **kwargs) as source:
+                async for sse in source.aiter_sse():
+                    if sse.data:
+                        into.append(json.loads(sse.data))
+    except (httpx.HTTPError, httpx.StreamError):
+        pass
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)

@@ -17,6 +17,7 @@ from ..errors import (
     APIError,
     Cancelled,
     Conflict,
+    DatabaseUnavailable,
     InternalError,
     InvalidRequest,
     NotFound,
@@ -184,7 +185,12 @@ class JobRegistry:
         await self.store.save(job)
 
     async def get(self, request_id: str) -> dict[str, Any]:
-        body = await self.store.get(request_id)
+        try:
+            body = await self.store.get(request_id)
+        except DatabaseUnavailable:
+            if (job := self._running.get(request_id)) is None:
+                raise
+            body = job.to_dict()  # running here: this process knows it best anyway
         if body is None:
             raise NotFound(f"no job with requestId {request_id!r}", request_id=request_id)
         return body

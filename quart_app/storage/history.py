@@ -26,15 +26,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from ..events import EventDraft, StatusEvent, event_from_json
-from .jobs import CANCEL_CHANNEL
+from .jobs import CANCEL_CHANNEL, FAILURES, unavailable
 from .memory import Deliver
 from .migrations import migrate
 
@@ -58,7 +59,26 @@ class Retention:
 
 
 class HistoryUnavailable(Exception):
-    """The history database could not store an event."""
+    """The history database could not store an event, and no more can be held for it."""
+
+
+@dataclass(slots=True)
+class Outage:
+    """Events delivered while the history database could not store them, held to store later."""
+
+    base: int  # the last eventId delivered before the outage began
+    since: float = field(default_factory=time.monotonic)
+    held: list[tuple[EventDraft, StatusEvent]] = field(default_factory=list)
+    ours: set[tuple[str, int]] = field(default_factory=set)  # (requestId, sequence) of all held
+    stored: int = 0
+    theirs_upto: int = 0  # the newest event of other processes delivered since it ended
+    delay: float = 0.5
+    retry_at: float = 0.0
+    refused: int = 0
+
+    def __post_init__(self) -> None:
+        self.retry_at = self.since + self.delay
+        self.theirs_upto = self.base
 
 
 class PostgresHistory:
@@ -70,8 +90,12 @@ class PostgresHistory:
         on_cancel: Callable[[str], object] | None = None,
         retention: Retention | None = None,
         synchronous_commit: bool = False,
+        outage_events: int = 100_000,
+        write_timeout: float = 5.0,
     ) -> None:
         self.url = url
+        self.outage_events = outage_events
+        self.write_timeout = write_timeout
         self.synchronous_commit = synchronous_commit
         self.on_cancel = on_cancel
         self.retention = retention
@@ -87,6 +111,8 @@ class PostgresHistory:
         self._reconnecting: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._closing = False
+        self.outage: Outage | None = None
+        self._storing: asyncio.Task[None] | None = None
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -119,6 +145,14 @@ class PostgresHistory:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        if self._storing is not None:
+            await asyncio.wait({self._storing}, timeout=self.write_timeout)
+        if self.outage is not None and self._storing is None:
+            await self._store_held()  # one last try
+        if self.outage is not None:
+            log.error(
+                "stopping with %d events the history database never stored", len(self.outage.held)
+            )
         for task in (self._reconnecting, self._pruner):
             if task is not None:
                 task.cancel()
@@ -134,34 +168,55 @@ class PostgresHistory:
         return future
 
     async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
+        outage = self.outage
+        if outage is not None and after_id >= outage.base:
+            return self._held_after(outage, after_id, destination.matches)
         column, value = (
             ("request_id", destination.request_id)
             if destination.request_id
             else ("topic", destination.topic)
         )
-        rows = await self._fetch(
-            f"""
-            SELECT body, final
-              FROM quart_app.status_events
-             WHERE {column} = $1 AND event_id > $2
-             ORDER BY event_id
-            """,
-            value,
-            after_id,
-        )
-        return [event_from_json(row["body"], final=row["final"]) for row in rows]
+        with unavailable():
+            rows = await self._fetch(
+                f"""
+                SELECT body, final
+                  FROM quart_app.status_events
+                 WHERE {column} = $1 AND event_id > $2
+                 ORDER BY event_id
+                """,
+                value,
+                after_id,
+            )
+        events = [event_from_json(row["body"], final=row["final"]) for row in rows]
+        if outage is not None:
+            stored = [event for event in events if event.event_id <= outage.base]
+            return stored + self._held_after(outage, after_id, destination.matches)
+        return events
 
     async def request_events(self, request_id: str) -> list[StatusEvent]:
-        rows = await self._fetch(
-            """
-            SELECT body, final
-              FROM quart_app.status_events
-             WHERE request_id = $1
-             ORDER BY event_id
-            """,
-            request_id,
-        )
-        return [event_from_json(row["body"], final=row["final"]) for row in rows]
+        outage = self.outage
+        with unavailable():
+            rows = await self._fetch(
+                """
+                SELECT body, final
+                  FROM quart_app.status_events
+                 WHERE request_id = $1
+                 ORDER BY event_id
+                """,
+                request_id,
+            )
+        events = [event_from_json(row["body"], final=row["final"]) for row in rows]
+        if outage is not None:
+            stored = [event for event in events if event.event_id <= outage.base]
+            held = self._held_after(outage, 0, lambda event: event.request_id == request_id)
+            return stored + held
+        return events
+
+    @staticmethod
+    def _held_after(
+        outage: Outage, after_id: int, matches: Callable[[StatusEvent], bool]
+    ) -> list[StatusEvent]:
+        return [event for _, event in outage.held if event.event_id > after_id and matches(event)]
 
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         assert self.pool is not None
@@ -173,32 +228,53 @@ class PostgresHistory:
 
     async def _write_loop(self) -> None:
         while True:
-            await self._wakeup.wait()
+            if not self._pending:
+                wait = None if self.outage is None else self.outage.retry_at - time.monotonic()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(None if wait is None else max(0.0, wait)):
+                        await self._wakeup.wait()
             self._wakeup.clear()
-            while self._pending:
-                batch = [
-                    self._pending.popleft() for _ in range(min(self.batch_size, len(self._pending)))
-                ]
-                try:
+            if self.outage is None:
+                await self._write_pending()
+            if self.outage is not None:
+                await self._hold(self._take(len(self._pending)))
+                # Stored beside this loop, so that a database that takes long to answer
+                # holds up storing only, not delivery.
+                if self._storing is None and time.monotonic() >= self.outage.retry_at:
+                    self._storing = asyncio.create_task(self._store_held(), name="history catch-up")
+
+    def _take(self, count: int) -> list[tuple[EventDraft, asyncio.Future[StatusEvent]]]:
+        return [self._pending.popleft() for _ in range(min(count, len(self._pending)))]
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch = self._take(self.batch_size)
+            try:
+                async with asyncio.timeout(self.write_timeout):
                     events = await self._write([draft for draft, _ in batch])
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                    log.error("could not store %d events: %s", len(batch), error)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(
-                                HistoryUnavailable(f"the history database failed: {error}")
-                            )
-                    continue
-                async with self._order:
+            except (*FAILURES, TimeoutError) as error:
+                log.error(
+                    "the history database cannot store events (%s); delivering them from "
+                    "memory and storing them once it is back",
+                    error,
+                )
+                self.outage = Outage(base=self._delivered)
+                await self._hold(batch)
+                return
+            async with self._order:
+                try:
                     await self._catch_up(events[0].event_id - 1)
-                    # Our own NOTIFY may have been handled first and delivered these already.
-                    fresh = [event for event in events if event.event_id > self._delivered]
-                    if fresh:
-                        self._deliver(fresh)
-                        self._delivered = fresh[-1].event_id
-                for (_, future), event in zip(batch, events, strict=True):
-                    if not future.done():
-                        future.set_result(event)
+                except FAILURES as error:
+                    # Ours are stored: deliver them. Theirs stay kept for replay.
+                    log.warning("could not read events before %d: %s", events[0].event_id, error)
+                # Our own NOTIFY may have been handled first and delivered these already.
+                fresh = [event for event in events if event.event_id > self._delivered]
+                if fresh:
+                    self._deliver(fresh)
+                    self._delivered = fresh[-1].event_id
+            for (_, future), event in zip(batch, events, strict=True):
+                if not future.done():
+                    future.set_result(event)
 
     async def _write(self, drafts: Sequence[EventDraft]) -> list[StatusEvent]:
         assert self.pool is not None
@@ -210,19 +286,152 @@ class PostgresHistory:
             )
             first = last - len(drafts) + 1
             events = [draft.with_id(first + offset) for offset, draft in enumerate(drafts)]
-            await connection.execute(
-                """
-                INSERT INTO quart_app.status_events (event_id, request_id, topic, final, body)
-                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[])
-                """,
-                [event.event_id for event in events],
-                [event.request_id for event in events],
-                [event.topic for event in events],
-                [event.final for event in events],
-                [event.json for event in events],
-            )
-            await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{first},{last}")
+            await self._insert(connection, events)
         return events
+
+    @staticmethod
+    async def _insert(connection: asyncpg.Connection, events: Sequence[StatusEvent]) -> None:
+        await connection.execute(
+            """
+            INSERT INTO quart_app.status_events (event_id, request_id, topic, final, body)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[])
+            """,
+            [event.event_id for event in events],
+            [event.request_id for event in events],
+            [event.topic for event in events],
+            [event.final for event in events],
+            [event.json for event in events],
+        )
+        first, last = events[0].event_id, events[-1].event_id
+        await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{first},{last}")
+
+    # Through an outage of the history database (see the module docstring) ----
+
+    async def _hold(self, batch: list[tuple[EventDraft, asyncio.Future[StatusEvent]]]) -> None:
+        """Number, deliver and keep events the history database cannot take now."""
+        if not batch:
+            return
+        outage = self.outage
+        async with self._order:
+            if outage is None or self.outage is not outage:
+                # It ended while this waited for the lock: these go the usual way.
+                self._pending.extendleft(reversed(batch))
+                self._wakeup.set()
+                return
+            room = max(0, self.outage_events - len(outage.held))
+            refused, batch = batch[room:], batch[:room]
+            if batch:
+                first = self._delivered + 1
+                events = [draft.with_id(first + offset) for offset, (draft, _) in enumerate(batch)]
+                outage.held.extend(zip((draft for draft, _ in batch), events, strict=True))
+                outage.ours.update((event.request_id, event.sequence) for event in events)
+                self._deliver(events)
+                self._delivered = events[-1].event_id
+        if refused:
+            if not outage.refused:
+                log.error(
+                    "%d events are held for the history database: further events are dropped",
+                    len(outage.held),
+                )
+            outage.refused += len(refused)
+            for _, future in refused:
+                future.set_exception(
+                    HistoryUnavailable(
+                        f"the history database is unavailable and {self.outage_events} events "
+                        "are held for it already"
+                    )
+                )
+        for (_, future), event in zip(batch, events if batch else [], strict=True):
+            if not future.done():
+                future.set_result(event)
+
+    async def _store_held(self) -> None:
+        """Store what is held, in rounds until nothing is; then the outage is over."""
+        try:
+            while (outage := self.outage) is not None:
+                count = len(outage.held)
+                try:
+                    async with asyncio.timeout(self.write_timeout):
+                        assert self.pool is not None
+                        async with self.pool.acquire() as connection, connection.transaction():
+                            stored, since = await self._store_held_in(connection, outage, count)
+                except (*FAILURES, TimeoutError) as error:
+                    outage.delay = min(outage.delay * 2, 10.0)
+                    outage.retry_at = time.monotonic() + outage.delay
+                    log.warning(
+                        "the history database is still unavailable (%s); %d events held, "
+                        "next try in %.1f s",
+                        error or "no answer",
+                        len(outage.held),
+                        outage.delay,
+                    )
+                    self._wakeup.set()  # the write loop waits for the new retry time
+                    return
+                del outage.held[:count]
+                outage.stored += len(stored)
+                theirs = [
+                    event
+                    for event in since
+                    if (event.request_id, event.sequence) not in outage.ours
+                    and event.event_id > outage.theirs_upto
+                ]
+                if theirs:
+                    await self._deliver_theirs(outage, theirs)
+                if stored:
+                    async with self._order:
+                        self._delivered = max(self._delivered, stored[-1].event_id)
+                if not outage.held:  # nothing was held meanwhile: the outage is over
+                    self.outage = None
+                    log.warning(
+                        "the history database is back after %.1f s: %d held events stored%s",
+                        time.monotonic() - outage.since,
+                        outage.stored,
+                        f", {outage.refused} dropped" if outage.refused else "",
+                    )
+        finally:
+            self._storing = None
+
+    async def _deliver_theirs(self, outage: Outage, theirs: list[StatusEvent]) -> None:
+        """Events other processes stored during the outage, after which ours were stored."""
+        async with self._order:
+            missed = sum(1 for event in theirs if event.event_id <= self._delivered)
+            self._deliver(theirs)
+            outage.theirs_upto = theirs[-1].event_id
+        log.warning(
+            "other processes stored %d events during the outage; the events held here were "
+            "stored after them under new eventIds, and live subscribers here missed %d of "
+            "theirs (kept for replay)",
+            len(theirs),
+            missed,
+        )
+
+    async def _store_held_in(
+        self, connection: asyncpg.Connection, outage: Outage, count: int
+    ) -> tuple[list[StatusEvent], list[StatusEvent]]:
+        """Store ``outage.held[:count]``: (the events as stored, every event stored since it began)."""
+        last = await connection.fetchval("SELECT last_id FROM quart_app.event_ids FOR UPDATE")
+        since = [
+            event_from_json(row["body"], final=row["final"])
+            for row in await connection.fetch(
+                """
+                SELECT body, final FROM quart_app.status_events
+                 WHERE event_id > $1 ORDER BY event_id
+                """,
+                outage.base,
+            )
+        ]
+        # A write cut off at its commit may have been stored after all: store nothing twice.
+        done = {(event.request_id, event.sequence) for event in since}
+        todo = [(d, e) for d, e in outage.held[:count] if (d.request_id, d.sequence) not in done]
+        if not todo:
+            return [], since
+        if last < todo[0][1].event_id:
+            events = [event for _, event in todo]  # the eventIds subscribers saw
+        else:
+            events = [draft.with_id(last + 1 + offset) for offset, (draft, _) in enumerate(todo)]
+        await self._insert(connection, events)
+        await connection.execute("UPDATE quart_app.event_ids SET last_id = $1", events[-1].event_id)
+        return events, since
 
     # Delivering what other processes stored ----------------------------------
 
@@ -251,9 +460,11 @@ class PostgresHistory:
 
     async def _on_notify(self, last: int) -> None:
         async with self._order:
+            if self.outage is not None:
+                return  # ids here run ahead of the database's; storing the held ones catches up
             try:
                 await self._catch_up(last)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except FAILURES as error:
                 log.warning("could not read events up to %d: %s", last, error)
 
     async def _listen(self) -> None:
@@ -280,7 +491,7 @@ class PostgresHistory:
             while not self._closing:
                 try:
                     await self._listen()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                except FAILURES as error:
                     log.warning(
                         "history listener: reconnect failed (%s); retrying in %.1f s", error, delay
                     )
@@ -303,7 +514,7 @@ class PostgresHistory:
             await asyncio.sleep(retention.interval)
             try:
                 await self.prune(retention)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except FAILURES as error:
                 log.warning("history pruning failed: %s", error)
 
     async def prune(self, retention: Retention) -> tuple[int, int]:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from ..errors import RequestIdInUse
+from ..errors import DatabaseUnavailable, RequestIdInUse
 from ..events import utc_timestamp
 
 if TYPE_CHECKING:
     from ..services.jobs import Job
 
+log = logging.getLogger(__name__)
+
 CANCEL_CHANNEL = "quart_app_cancel"
+# What a failed statement on the history database may raise; each means it is away.
+FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 async def insert_job(connection: asyncpg.Connection, job: Job) -> None:
@@ -122,34 +130,100 @@ def _running_ms(created_at: datetime) -> int:
 
 
 class PostgresJobStore:
-    """Jobs in ``quart_app.jobs``, visible to every process sharing the history database."""
+    """Jobs in ``quart_app.jobs``, visible to every process sharing the history database.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    While that database cannot be reached, new jobs are refused (503
+    ``databaseunavailable``: their requestId cannot be checked against other
+    processes), and a job that ends meanwhile is kept here and saved once it is back.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, retry_seconds: float = 0.5) -> None:
         self.pool = pool
+        self.retry_seconds = retry_seconds
+        self._unsaved: dict[str, Job] = {}
+        self._saving: asyncio.Task[None] | None = None
 
     async def insert(self, job: Job) -> None:
-        async with self.pool.acquire() as connection:
-            await insert_job(connection, job)
+        with unavailable():
+            async with self.pool.acquire() as connection:
+                await insert_job(connection, job)
 
     async def save(self, job: Job) -> None:
-        async with self.pool.acquire() as connection:
-            await save_job(connection, job)
+        try:
+            async with self.pool.acquire() as connection:
+                await save_job(connection, job)
+        except FAILURES as error:
+            log.warning(
+                "job %s will be saved once the history database is back: %s", job.request_id, error
+            )
+            self._unsaved[job.request_id] = job
+            if self._saving is None:
+                self._saving = asyncio.create_task(self._save_later(), name="saving jobs")
+
+    async def _save_later(self) -> None:
+        delay = self.retry_seconds
+        try:
+            while self._unsaved:
+                await asyncio.sleep(delay)
+                try:
+                    async with self.pool.acquire() as connection:
+                        for request_id, job in list(self._unsaved.items()):
+                            await save_job(connection, job)
+                            if self._unsaved.get(request_id) is job:
+                                del self._unsaved[request_id]
+                except FAILURES:
+                    delay = min(delay * 2, 10.0)
+            log.info("jobs saved")
+        finally:
+            self._saving = None
+
+    async def close(self) -> None:
+        """One last try to save what is kept, then stop trying."""
+        if self._saving is not None:
+            self._saving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._saving
+        if self._unsaved:
+            try:
+                async with self.pool.acquire() as connection:
+                    for job in self._unsaved.values():
+                        await save_job(connection, job)
+                self._unsaved.clear()
+            except FAILURES as error:
+                log.error("stopping with %d jobs not saved: %s", len(self._unsaved), error)
 
     async def get(self, request_id: str) -> dict[str, Any] | None:
-        async with self.pool.acquire() as connection:
-            return await fetch_job(connection, request_id)
+        if (job := self._unsaved.get(request_id)) is not None:
+            return job.to_dict()
+        with unavailable():
+            async with self.pool.acquire() as connection:
+                return await fetch_job(connection, request_id)
 
     async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
-        async with self.pool.acquire() as connection:
-            return await fetch_result(connection, request_id)
+        if (job := self._unsaved.get(request_id)) is not None:
+            return True, job.result
+        with unavailable():
+            async with self.pool.acquire() as connection:
+                return await fetch_result(connection, request_id)
 
     async def list(
         self, *, topic: str | None, status: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        async with self.pool.acquire() as connection:
-            return await list_jobs(connection, topic=topic, status=status, limit=limit)
+        with unavailable():
+            async with self.pool.acquire() as connection:
+                return await list_jobs(connection, topic=topic, status=status, limit=limit)
 
     async def request_cancel(self, request_id: str) -> None:
         """Ask whichever process runs the job to cancel it."""
-        async with self.pool.acquire() as connection:
-            await connection.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, request_id)
+        with unavailable():
+            async with self.pool.acquire() as connection:
+                await connection.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, request_id)
+
+
+@contextlib.contextmanager
+def unavailable() -> Iterator[None]:
+    """Failures to reach the history database are a 503 for the client, not a server error."""
+    try:
+        yield
+    except FAILURES as error:
+        raise DatabaseUnavailable(f"the history database is unavailable: {error}") from None

@@ -9,7 +9,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 
 from ..bus import Destination, Subscription, SubscriptionEnded
-from ..errors import InvalidRequest, NotFound
+from ..errors import DatabaseUnavailable, InvalidRequest, NotFound
 from ..protocol.sse import encode_comment, encode_event, encode_retry
 from ..service import current_service
 from .pacing import WriteClock
@@ -84,7 +84,10 @@ async def _request_finished(request_id: str, after_id: int | None) -> bool:
     """True when the request has ended and no kept event after ``after_id`` is left to send."""
     # Only the events decide: a job saved as finished may still have events on
     # their way to the history, and those must be streamed, not refused.
-    events = await current_service().bus.history.request_events(request_id)
+    try:
+        events = await current_service().bus.history.request_events(request_id)
+    except DatabaseUnavailable:
+        return False  # the live stream may still carry what the history cannot tell now
     if not events or not events[-1].final:
         return False
     return after_id is None or events[-1].event_id <= after_id

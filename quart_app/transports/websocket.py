@@ -270,7 +270,10 @@ class StompSession:
         context = self.service.bus.subscribe(
             destination, after_id=after_id, wakeup=self.wakeup, on_overflow=self._overflowed
         )
-        subscription = await context.__aenter__()
+        try:
+            subscription = await context.__aenter__()
+        except APIError as error:  # the history to replay from cannot be read
+            raise CloseSession(error.code, detail=error.message) from None
         ack = frame.headers.get("ack", "auto")
         head = encode_message_head(path, subscription_id, version=self.version or "1.2").decode()
         self.subscriptions[subscription_id] = _Subscribed(path, subscription, context, ack, head)

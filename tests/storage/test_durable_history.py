@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
-from httpx_sse import aconnect_sse
 
-from tests.servers import ServerProcess, TestDatabase, free_port, wait_for_events
+from tests.servers import collect_sse, free_port, wait_for_events, wait_until
 from tests.transports.stomp_clients import stomp_py
 from tests.transports.test_sse import read_stream
 
@@ -25,51 +21,6 @@ SLOW_QUERY = "SELECT g, pg_sleep(0.02) FROM generate_series(1, 500) AS g"  # abo
 
 def new_id() -> str:
     return f"d-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture(name="history_url")
-async def fixture_history_url(db: asyncpg.Connection, database: TestDatabase) -> AsyncIterator[str]:
-    """A history database of this test's own, so that processes sharing it share nothing else."""
-    name = f"quart_app_history_{uuid.uuid4().hex[:8]}"
-    await db.execute(f'CREATE DATABASE "{name}"')
-    yield database.url.replace(f"/{database.name}", f"/{name}")
-    await db.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(name="servers")
-def fixture_servers(database: TestDatabase, history_url: str) -> Any:
-    """Starts processes sharing ``history_url``; all stopped at the end."""
-    started: list[ServerProcess] = []
-
-    def start(port: int | None = None, **settings: str) -> ServerProcess:
-        env = {"DATABASE_URL": database.url, "QUART_APP_HISTORY_URL": history_url, **settings}
-        server = ServerProcess(env, port=port).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-async def collect_sse(url: str, path: str, into: list[dict[str, Any]], **kwargs: Any) -> None:
-    """Read a stream into ``into`` until it ends or the server goes away."""
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-            async with aconnect_sse(client, "GET", path, **kwargs) as source:
-                async for sse in source.aiter_sse():
-                    if sse.data:
-                        into.append(json.loads(sse.data))
-    except (httpx.HTTPError, httpx.StreamError):
-        pass
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_restart_mid_stream_then_resume_on_both_transports(servers: Any) -> None:

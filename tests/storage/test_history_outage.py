@@ -1,0 +1,169 @@
+"""The history database goes away while clients stream: delivery goes on, it is stored later."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from tests.servers import TcpProxy, TestDatabase, collect_sse, wait_for_events, wait_until
+from tests.transports.stomp_clients import stomp_py
+
+# About 5 s of rows, 25 at a time: a progress event every 100 ms or so.
+SLOW_QUERY = "SELECT g, pg_sleep(0.02) FROM generate_series(1, 250) AS g"
+
+
+def new_id() -> str:
+    return f"o-{uuid.uuid4().hex[:12]}"
+
+
+async def proxied(history_url: str, database: TestDatabase) -> tuple[TcpProxy, str]:
+    """A proxy in front of the history database, and the URL through it."""
+    proxy = TcpProxy(database.address)
+    await proxy.start()
+    name = urlsplit(history_url).path.lstrip("/")
+    return proxy, f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}"
+
+
+def assert_one_request(events: list[dict[str, Any]]) -> None:
+    assert [event["sequence"] for event in events] == list(range(1, len(events) + 1))
+    ids = [event["eventId"] for event in events]
+    assert ids == sorted(set(ids))
+    assert events[-1]["status"] == "success"
+
+
+async def test_delivery_goes_on_and_everything_is_stored_once_it_is_back(
+    servers: Any, history_url: str, database: TestDatabase
+) -> None:
+    proxy, through_proxy = await proxied(history_url, database)
+    # In a thread: the proxy runs on this event loop, and the server connects through it to start.
+    server = await asyncio.to_thread(
+        servers, QUART_APP_HISTORY_URL=through_proxy, QUART_APP_FETCH_BATCH_ROWS="25"
+    )
+    rid = new_id()
+    over_sse: list[dict[str, Any]] = []
+    reading = asyncio.create_task(collect_sse(server.url, f"/sse/topic/requests/{rid}", over_sse))
+    connection, collector = await asyncio.to_thread(stomp_py, server.port)
+    try:
+        connection.subscribe(f"/topic/requests/{rid}", id="r", headers={"receipt": "ready"})
+        await asyncio.to_thread(collector.wait_for, "RECEIPT")
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            started = await http.post(
+                "/api/query-execution/execute",
+                json={"sql": SLOW_QUERY, "requestId": rid, "maxRows": 1000},
+                headers={"Prefer": "respond-async"},
+            )
+            assert started.status_code == 202, started.text
+            await wait_until(lambda: len(over_sse) >= 3)
+            await proxy.stop()  # the history database is gone; the query database is not
+            before = over_sse[-1]["eventId"]
+            await wait_until(lambda: over_sse[-1]["eventId"] > before + 2)
+
+            # Meanwhile: the server answers, the running job is known, new jobs get a clear 503.
+            assert (await http.get("/health")).status_code == 200
+            job = await http.get(f"/api/jobs/{rid}")
+            assert job.status_code == 200 and job.json()["status"] == "running"
+            refused = await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["code"] == "database_unavailable"
+            assert "history" in refused.json()["error"]["message"]
+            # A client that reconnects during the outage, from an event it saw, gets the rest.
+            resumed_from = over_sse[-1]["eventId"]
+            resumed: list[dict[str, Any]] = []
+            await collect_sse(
+                server.url,
+                f"/sse/topic/requests/{rid}",
+                resumed,
+                headers={"Last-Event-ID": str(resumed_from)},
+            )
+            await asyncio.wait_for(reading, 30)
+            assert "the history database cannot store events" in server.log()
+
+            assert_one_request(over_sse)
+            assert [e for e in over_sse if e["eventId"] > resumed_from] == resumed != []
+            over_stomp = [body for _, body in collector.messages]
+            assert over_stomp == over_sse
+            unstored = [e for e in over_sse if e["eventId"] > before]
+            assert len(unstored) >= 3 and unstored[-1]["status"] == "success"
+
+            # Back: the held events are stored under the eventIds the clients saw.
+            await proxy.start()
+            await wait_until(lambda: "held events stored" in server.log(), timeout=30)
+            stored = await wait_for_events(http, rid)
+            assert stored == over_sse
+            job = (await http.get(f"/api/jobs/{rid}")).json()
+            assert job["status"] == "success" and job["rowCount"] == 250
+            result = await http.get(f"/api/jobs/{rid}/result")
+            assert result.status_code == 200 and len(result.json()["rows"]) == 250
+            # New jobs work again, numbered after the held events.
+            after = await http.post(
+                "/api/query-execution/execute", json={"sql": "SELECT 1", "requestId": new_id()}
+            )
+            assert after.status_code == 200, after.text
+            later = await wait_for_events(http, after.json()["requestId"])
+            assert later[0]["eventId"] > over_sse[-1]["eventId"]
+            assert "Traceback" not in server.log(), server.log()
+    finally:
+        connection.disconnect()
+        await proxy.stop()
+
+
+async def test_another_process_stored_meanwhile(
+    servers: Any, history_url: str, database: TestDatabase
+) -> None:
+    """Only A loses the history; B goes on storing. A's held events go after B's, none lost."""
+    proxy, through_proxy = await proxied(history_url, database)
+    a = await asyncio.to_thread(
+        servers, QUART_APP_HISTORY_URL=through_proxy, QUART_APP_FETCH_BATCH_ROWS="25"
+    )
+    b = servers()
+    rid_a, rid_b = new_id(), new_id()
+    on_a: list[dict[str, Any]] = []
+    reading = asyncio.create_task(collect_sse(a.url, f"/sse/topic/requests/{rid_a}", on_a))
+    try:
+        async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+            await http.post(
+                f"{a.url}/api/query-execution/execute",
+                json={"sql": SLOW_QUERY, "requestId": rid_a, "maxRows": 1000},
+                headers={"Prefer": "respond-async"},
+            )
+            await wait_until(lambda: len(on_a) >= 3)
+            await proxy.stop()
+            on_b = await http.post(
+                "/api/query-execution/execute",
+                json={"sql": "SELECT g FROM generate_series(1, 5) AS g", "requestId": rid_b},
+            )
+            assert on_b.status_code == 200, on_b.text
+            await asyncio.wait_for(reading, 30)
+            assert_one_request(on_a)
+            await proxy.start()
+            await wait_until(lambda: "held events stored" in a.log(), timeout=30)
+            assert "other processes stored" in a.log()
+
+            stored_a = await wait_for_events(http, rid_a)
+            stored_b = await wait_for_events(http, rid_b)
+            strip = [{k: v for k, v in e.items() if k != "eventId"} for e in on_a]
+            assert [{k: v for k, v in e.items() if k != "eventId"} for e in stored_a] == strip
+            assert_one_request(stored_a)
+            # A's held events were stored after B's, which B stored during the outage; A's
+            # client had seen them under the eventIds A gave them then.
+            moved = [e for e in stored_a if e["eventId"] > stored_b[-1]["eventId"]]
+            assert len(moved) >= 2 and moved[-1]["status"] == "success"
+            seen = [e["eventId"] for e in on_a[-len(moved) :]]
+            assert seen != [e["eventId"] for e in moved]
+            # Both processes replay the same history.
+            for server in (a, b):
+                replayed: list[dict[str, Any]] = []
+                await collect_sse(
+                    server.url,
+                    f"/sse/topic/requests/{rid_a}",
+                    replayed,
+                    params={"lastEventId": "0"},
+                )
+                assert replayed == stored_a
+            assert "Traceback" not in a.log() + b.log(), a.log()
+    finally:
+        await proxy.stop()
