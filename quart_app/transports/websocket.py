@@ -111,6 +111,12 @@ class StompSession:
         self.wakeup = asyncio.Event()
         self.closing: CloseSession | None = None
         self._send_text = _raw_send(websocket)
+        # When the frame being received must be complete (CONNECT: counted from the
+        # handshake). A deadline, not an idle timeout: one byte at a time must not
+        # keep a frame open for ever.
+        self._frame_deadline: float | None = (
+            asyncio.get_running_loop().time() + config.stomp_frame_timeout_seconds
+        )
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {self.session_id}")
@@ -170,11 +176,18 @@ class StompSession:
                 )
             for frame in frames:
                 await self._handle(frame)
+            if not self.parser.pending:
+                if self.version is not None:
+                    self._frame_deadline = None
+            elif self._frame_deadline is None or frames:  # a new frame began
+                self._frame_deadline = (
+                    asyncio.get_running_loop().time() + self.config.stomp_frame_timeout_seconds
+                )
 
     def _read_timeout(self) -> float | None:
         limits = []
-        if self.version is None or self.parser.pending:
-            limits.append(self.config.stomp_frame_timeout_seconds)
+        if self._frame_deadline is not None:
+            limits.append(max(0.0, self._frame_deadline - asyncio.get_running_loop().time()))
         if self.incoming_ms:
             limits.append(2 * self.incoming_ms / 1000)  # the spec leaves slack to the server
         return min(limits) if limits else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -348,3 +350,39 @@ def test_frames_split_across_messages_and_joined_in_one(
     assert [m["sequence"] for m in messages] == list(range(1, len(messages) + 1))
     assert messages[-1]["status"] == "success"
     client.close()
+
+
+def test_a_frame_trickled_a_byte_at_a_time_must_still_arrive_in_time(
+    start_server: Callable[..., ServerProcess],
+) -> None:
+    """The frame timeout runs from the frame's first byte: bytes that keep coming do not reset it."""
+    server = start_server(QUART_APP_STOMP_FRAME_TIMEOUT_SECONDS="1")
+    for connect_first, expected in (
+        (False, "no CONNECT frame received in time"),
+        (True, "incomplete frame: the rest did not arrive in time"),
+    ):
+        client = RawStomp(server.port)
+        if connect_first:
+            client.connect()
+        stop = threading.Event()
+
+        def trickle(client: RawStomp = client, stop: threading.Event = stop) -> None:
+            with contextlib.suppress(Exception):  # until the server closes the connection
+                for byte in "SEND\ndestination:/app/query-execution/execute\n" * 50:
+                    if stop.wait(0.1):
+                        return
+                    client.send(byte)
+
+        sender = threading.Thread(target=trickle)
+        started = time.monotonic()
+        sender.start()
+        try:
+            frames = client.frames(timeout=8)
+            waited = time.monotonic() - started
+        finally:
+            stop.set()
+            sender.join()
+            client.close()
+        assert frames and frames[-1].command == "ERROR", frames
+        assert frames[-1].headers["message"] == expected
+        assert waited < 4  # 1 s, with slack; the bytes would have gone on for 9 s
