@@ -185,11 +185,11 @@ class PostgresJobStore:
                 await self._saving
         if self._unsaved:
             try:
-                async with self.pool.acquire() as connection:
+                async with asyncio.timeout(5), self.pool.acquire() as connection:
                     for job in self._unsaved.values():
                         await save_job(connection, job)
                 self._unsaved.clear()
-            except FAILURES as error:
+            except (*FAILURES, TimeoutError) as error:
                 log.error("stopping with %d jobs not saved: %s", len(self._unsaved), error)
 
     async def get(self, request_id: str) -> dict[str, Any] | None:
