@@ -181,13 +181,25 @@ class ServerProcess:
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:port to a database; ``stop()`` drops every connection, like an outage."""
+    """Forwards 127.0.0.1:port to a database; ``stop()`` drops every connection, like an
+    outage, and ``hang()`` stalls them, like a network that stops answering."""
 
     def __init__(self, target: tuple[str, int] | str) -> None:
         self.target = target
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    def hang(self) -> None:
+        """Stop passing bytes either way, on open and new connections, like a network that
+        stalls: nothing is refused or closed, nothing arrives."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Pass the held bytes on, and go on as before."""
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -200,8 +212,13 @@ class TcpProxy:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+        self._flowing.set()  # what hung may end now
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)  # so that stop() drops it even while it hangs
+        await self._flowing.wait()
+        if writer.transport.is_closing():
+            return
         try:
             if isinstance(self.target, str):
                 upstream_reader, upstream_writer = await asyncio.open_unix_connection(self.target)
@@ -220,6 +237,7 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         finally:

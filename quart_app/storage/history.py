@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from ..events import EventDraft, StatusEvent, event_from_json
-from .jobs import CANCEL_CHANNEL, FAILURES, unavailable
+from .availability import FAILURES, bounded, unavailable
+from .jobs import CANCEL_CHANNEL
 from .memory import Deliver
 from .migrations import migrate
 
@@ -157,9 +158,12 @@ class PostgresHistory:
             if task is not None:
                 task.cancel()
         if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()
+            await self._listener.close(timeout=self.write_timeout)  # then terminated
         if self.pool is not None:
-            await self.pool.close()
+            try:
+                await asyncio.wait_for(self.pool.close(), self.write_timeout)
+            except TimeoutError:
+                self.pool.terminate()  # the database stopped answering: do not wait for it
 
     def store(self, draft: EventDraft) -> asyncio.Future[StatusEvent]:
         future: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
@@ -220,7 +224,9 @@ class PostgresHistory:
 
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         assert self.pool is not None
-        async with self.pool.acquire() as connection:
+        # Bounded: a database that stops answering must not hold a reader (or the
+        # delivery order lock a catch-up holds) for ever. TimeoutError is an OSError.
+        async with bounded(self.pool, self.write_timeout) as connection:
             rows: list[asyncpg.Record] = await connection.fetch(query, *args)
             return rows
 
@@ -229,7 +235,9 @@ class PostgresHistory:
     async def _write_loop(self) -> None:
         while True:
             if not self._pending:
-                wait = None if self.outage is None else self.outage.retry_at - time.monotonic()
+                wait = None  # for the next event, or (in an outage) for the next try
+                if self.outage is not None and self._storing is None:
+                    wait = self.outage.retry_at - time.monotonic()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(None if wait is None else max(0.0, wait)):
                         await self._wakeup.wait()
@@ -250,9 +258,8 @@ class PostgresHistory:
         while self._pending:
             batch = self._take(self.batch_size)
             try:
-                async with asyncio.timeout(self.write_timeout):
-                    events = await self._write([draft for draft, _ in batch])
-            except (*FAILURES, TimeoutError) as error:
+                events = await self._write([draft for draft, _ in batch])
+            except FAILURES as error:
                 log.error(
                     "the history database cannot store events (%s); delivering them from "
                     "memory and storing them once it is back",
@@ -278,7 +285,10 @@ class PostgresHistory:
 
     async def _write(self, drafts: Sequence[EventDraft]) -> list[StatusEvent]:
         assert self.pool is not None
-        async with self.pool.acquire() as connection, connection.transaction():
+        async with (
+            bounded(self.pool, self.write_timeout) as connection,
+            connection.transaction(),
+        ):
             # The counter row's lock orders the commits: see the module docstring.
             last = await connection.fetchval(
                 "UPDATE quart_app.event_ids SET last_id = last_id + $1 RETURNING last_id",
@@ -350,12 +360,14 @@ class PostgresHistory:
         try:
             while (outage := self.outage) is not None:
                 count = len(outage.held)
+                assert self.pool is not None
                 try:
-                    async with asyncio.timeout(self.write_timeout):
-                        assert self.pool is not None
-                        async with self.pool.acquire() as connection, connection.transaction():
-                            stored, since = await self._store_held_in(connection, outage, count)
-                except (*FAILURES, TimeoutError) as error:
+                    async with (
+                        bounded(self.pool, self.write_timeout) as connection,
+                        connection.transaction(),
+                    ):
+                        stored, since = await self._store_held_in(connection, outage, count)
+                except FAILURES as error:
                     outage.delay = min(outage.delay * 2, 10.0)
                     outage.retry_at = time.monotonic() + outage.delay
                     log.warning(
@@ -499,10 +511,12 @@ class PostgresHistory:
                     delay = min(delay * 2, 10)
                     continue
                 log.info("history listener reconnected")
-                assert self.pool is not None
-                async with self.pool.acquire() as connection:
-                    newest = await connection.fetchval("SELECT last_id FROM quart_app.event_ids")
-                await self._on_notify(newest)  # what was missed while disconnected
+                try:
+                    rows = await self._fetch("SELECT last_id FROM quart_app.event_ids")
+                except FAILURES as error:  # the next notification catches up instead
+                    log.warning("history listener: could not read the newest eventId: %s", error)
+                    return
+                await self._on_notify(rows[0]["last_id"])  # what was missed while disconnected
                 return
         finally:
             self._reconnecting = None
@@ -520,7 +534,8 @@ class PostgresHistory:
     async def prune(self, retention: Retention) -> tuple[int, int]:
         """Delete what retention no longer keeps; (events deleted, jobs deleted)."""
         assert self.pool is not None
-        async with self.pool.acquire() as connection:
+        # Deleting many rows may take a while; a database that stopped answering longer.
+        async with bounded(self.pool, max(60.0, self.write_timeout)) as connection:
             events = await connection.execute(
                 """
                 DELETE FROM quart_app.status_events

@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from ..errors import DatabaseUnavailable, RequestIdInUse
+from ..errors import RequestIdInUse
 from ..events import utc_timestamp
+from .availability import FAILURES, bounded, unavailable
 
 if TYPE_CHECKING:
     from ..services.jobs import Job
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CANCEL_CHANNEL = "quart_app_cancel"
-# What a failed statement on the history database may raise; each means it is away.
-FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# Time allowed to one operation on the history database before it counts as away.
+TIMEOUT = 5.0
 
 
 async def insert_job(connection: asyncpg.Connection, job: Job) -> None:
@@ -145,12 +145,12 @@ class PostgresJobStore:
 
     async def insert(self, job: Job) -> None:
         with unavailable():
-            async with self.pool.acquire() as connection:
+            async with bounded(self.pool, TIMEOUT) as connection:
                 await insert_job(connection, job)
 
     async def save(self, job: Job) -> None:
         try:
-            async with self.pool.acquire() as connection:
+            async with bounded(self.pool, TIMEOUT) as connection:
                 await save_job(connection, job)
         except FAILURES as error:
             log.warning(
@@ -166,7 +166,7 @@ class PostgresJobStore:
             while self._unsaved:
                 await asyncio.sleep(delay)
                 try:
-                    async with self.pool.acquire() as connection:
+                    async with bounded(self.pool, TIMEOUT) as connection:
                         for request_id, job in list(self._unsaved.items()):
                             await save_job(connection, job)
                             if self._unsaved.get(request_id) is job:
@@ -185,45 +185,36 @@ class PostgresJobStore:
                 await self._saving
         if self._unsaved:
             try:
-                async with asyncio.timeout(5), self.pool.acquire() as connection:
+                async with bounded(self.pool, TIMEOUT) as connection:
                     for job in self._unsaved.values():
                         await save_job(connection, job)
                 self._unsaved.clear()
-            except (*FAILURES, TimeoutError) as error:
+            except FAILURES as error:
                 log.error("stopping with %d jobs not saved: %s", len(self._unsaved), error)
 
     async def get(self, request_id: str) -> dict[str, Any] | None:
         if (job := self._unsaved.get(request_id)) is not None:
             return job.to_dict()
         with unavailable():
-            async with self.pool.acquire() as connection:
+            async with bounded(self.pool, TIMEOUT) as connection:
                 return await fetch_job(connection, request_id)
 
     async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
         if (job := self._unsaved.get(request_id)) is not None:
             return True, job.result
         with unavailable():
-            async with self.pool.acquire() as connection:
+            async with bounded(self.pool, TIMEOUT) as connection:
                 return await fetch_result(connection, request_id)
 
     async def list(
         self, *, topic: str | None, status: str | None, limit: int
     ) -> list[dict[str, Any]]:
         with unavailable():
-            async with self.pool.acquire() as connection:
+            async with bounded(self.pool, TIMEOUT) as connection:
                 return await list_jobs(connection, topic=topic, status=status, limit=limit)
 
     async def request_cancel(self, request_id: str) -> None:
         """Ask whichever process runs the job to cancel it."""
         with unavailable():
-            async with self.pool.acquire() as connection:
+            async with bounded(self.pool, TIMEOUT) as connection:
                 await connection.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, request_id)
-
-
-@contextlib.contextmanager
-def unavailable() -> Iterator[None]:
-    """Failures to reach the history database are a 503 for the client, not a server error."""
-    try:
-        yield
-    except FAILURES as error:
-        raise DatabaseUnavailable(f"the history database is unavailable: {error}") from None

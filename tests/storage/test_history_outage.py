@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -165,5 +168,52 @@ async def test_another_process_stored_meanwhile(
                 )
                 assert replayed == stored_a
             assert "Traceback" not in a.log() + b.log(), a.log()
+    finally:
+        await proxy.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def test_a_history_database_that_stops_answering(
+    servers: Any, history_url: str, database: TestDatabase
+) -> None:
+    """Nothing refused, nothing answered: writes give up after their time limit, delivery
+    goes on meanwhile, and the server waits for the database without spinning."""
+    proxy, through_proxy = await proxied(history_url, database)
+    server = await asyncio.to_thread(
+        servers, QUART_APP_HISTORY_URL=through_proxy, QUART_APP_FETCH_BATCH_ROWS="25"
+    )
+    assert server.process is not None
+    rid = new_id()
+    seen: list[dict[str, Any]] = []
+    reading = asyncio.create_task(collect_sse(server.url, f"/sse/topic/requests/{rid}", seen))
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            await http.post(
+                "/api/query-execution/execute",
+                json={"sql": SLOW_QUERY, "requestId": rid, "maxRows": 1000},
+                headers={"Prefer": "respond-async"},
+            )
+            await wait_until(lambda: len(seen) >= 3)
+            proxy.hang()
+            cpu_before, wall_before = cpu_seconds(server.process.pid), time.monotonic()
+            try:
+                await asyncio.wait_for(reading, 30)  # the job ends, every event delivered live
+            except TimeoutError:
+                raise AssertionError(f"{len(seen)} events, then none:\n{server.log()}") from None
+            assert_one_request(seen)
+            refused = await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["code"] == "database_unavailable"
+            await asyncio.sleep(max(0.0, 8 - (time.monotonic() - wall_before)))
+            busy = (cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - wall_before)
+            assert busy < 0.5, f"the server used {busy:.0%} of a core while waiting"
+            proxy.resume()
+            await wait_until(lambda: "held events stored" in server.log(), timeout=60)
+            assert await wait_for_events(http, rid) == seen
+            assert (await http.get(f"/api/jobs/{rid}")).json()["status"] == "success"
     finally:
         await proxy.stop()

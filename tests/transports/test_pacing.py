@@ -167,7 +167,9 @@ def test_stomp_sends_the_first_event_at_once_and_batches_the_burst(
     assert first_at - sent < WINDOW / 2, "an idle session writes at once"
     assert len(first) < 10  # what was published before the session got its turn
     second_at, second = messages[1]
-    assert second_at - first_at >= WINDOW * 0.9, "a busy one waits for the next tick"
+    # The clock is shared, and arrival times carry the client's own jitter: half a window
+    # tells a paced write from one sent at once (which would come within milliseconds).
+    assert second_at - first_at >= WINDOW * 0.5, "a busy one waits for the next tick"
     assert len(second) > 100, "and sends what piled up in one message"
 
 
@@ -197,4 +199,4 @@ async def test_sse_sends_the_first_event_at_once_and_batches_the_burst(
     # stream then waits for the next tick, and the rest of the burst leaves together.
     gaps = [index for index in range(1, len(times)) if times[index] - times[index - 1] > 0.1]
     assert len(gaps) == 1 and gaps[0] < 10, gaps
-    assert times[gaps[0]] - times[0] >= WINDOW * 0.9, "a busy stream waits for the next tick"
+    assert times[gaps[0]] - times[0] >= WINDOW * 0.5, "a busy stream waits for the next tick"
