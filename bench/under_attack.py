@@ -68,6 +68,17 @@ async def tcp(port: int, source: str, rcvbuf: int | None = None) -> socket.socke
     return sock
 
 
+def stomp_socket(sock: socket.socket, port: int) -> Any:
+    """A STOMP WebSocket client over ``sock`` (to use with ``async with``)."""
+    return connect(
+        f"ws://127.0.0.1:{port}/ws",
+        sock=sock,
+        subprotocols=["v12.stomp"],  # type: ignore[list-item]
+        compression=None,
+        ping_interval=None,
+    )
+
+
 async def closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
     """Read what is left; True when the server has closed the connection."""
     try:
@@ -121,14 +132,7 @@ async def stalled(port: int, seen: dict[str, int]) -> None:
 
 async def silent(port: int, seen: dict[str, int]) -> None:
     async def one() -> None:
-        sock = await tcp(port, "127.0.0.3")
-        async with connect(
-            f"ws://127.0.0.1:{port}/ws",
-            sock=sock,
-            subprotocols=["v12.stomp"],  # type: ignore[list-item]
-            compression=None,
-            ping_interval=None,
-        ) as websocket:
+        async with stomp_socket(await tcp(port, "127.0.0.3"), port) as websocket:
             await websocket.send("CONNECT\naccept-version:1.2\nheart-beat:1000,0\n\n\0")
             await websocket.send("SUBSCRIBE\nid:0\ndestination:/topic/query-execution\n\n\0")
             seen["connected"] += 1
@@ -184,15 +188,8 @@ async def trickle(port: int, seen: dict[str, int]) -> None:
         seen["http longest s"] = max(seen["http longest s"], round(time.monotonic() - started))
 
     async def stomp_bytes() -> None:
-        sock = await tcp(port, "127.0.0.6")
         started = time.monotonic()
-        async with connect(
-            f"ws://127.0.0.1:{port}/ws",
-            sock=sock,
-            subprotocols=["v12.stomp"],  # type: ignore[list-item]
-            compression=None,
-            ping_interval=None,
-        ) as websocket:
+        async with stomp_socket(await tcp(port, "127.0.0.6"), port) as websocket:
             try:
                 for byte in "CONNECT\naccept-version:1.2\nheart-beat:0,0\n" * 1000:
                     await websocket.send(byte)

@@ -133,7 +133,7 @@ class PostgresJobStore:
     """Jobs in ``quart_app.jobs``, visible to every process sharing the history database.
 
     While that database cannot be reached, new jobs are refused (503
-    ``databaseunavailable``: their requestId cannot be checked against other
+    ``database_unavailable``: their requestId cannot be checked against other
     processes), and a job that ends meanwhile is kept here and saved once it is back.
     """
 
@@ -173,7 +173,7 @@ class PostgresJobStore:
                                 del self._unsaved[request_id]
                 except FAILURES:
                     delay = min(delay * 2, 10.0)
-            log.info("jobs saved")
+            log.info("the jobs that ended during the outage are saved")
         finally:
             self._saving = None
 

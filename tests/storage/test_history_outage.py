@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.servers import TcpProxy, TestDatabase, collect_sse, wait_for_events, wait_until
+from tests.servers import (
+    ServerProcess,
+    TcpProxy,
+    TestDatabase,
+    collect_sse,
+    wait_for_events,
+    wait_until,
+)
 from tests.transports.stomp_clients import stomp_py
 
 # About 5 s of rows, 25 at a time: a progress event every 100 ms or so.
@@ -23,12 +30,20 @@ def new_id() -> str:
     return f"o-{uuid.uuid4().hex[:12]}"
 
 
-async def proxied(history_url: str, database: TestDatabase) -> tuple[TcpProxy, str]:
-    """A proxy in front of the history database, and the URL through it."""
+async def behind_proxy(
+    servers: Any, history_url: str, database: TestDatabase
+) -> tuple[TcpProxy, ServerProcess]:
+    """A server whose history database is reached through a proxy the test controls."""
     proxy = TcpProxy(database.address)
     await proxy.start()
     name = urlsplit(history_url).path.lstrip("/")
-    return proxy, f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}"
+    # In a thread: the proxy runs on this event loop, and the server connects through it to start.
+    server = await asyncio.to_thread(
+        servers,
+        QUART_APP_HISTORY_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}",
+        QUART_APP_FETCH_BATCH_ROWS="25",
+    )
+    return proxy, server
 
 
 def assert_one_request(events: list[dict[str, Any]]) -> None:
@@ -41,11 +56,7 @@ def assert_one_request(events: list[dict[str, Any]]) -> None:
 async def test_delivery_goes_on_and_everything_is_stored_once_it_is_back(
     servers: Any, history_url: str, database: TestDatabase
 ) -> None:
-    proxy, through_proxy = await proxied(history_url, database)
-    # In a thread: the proxy runs on this event loop, and the server connects through it to start.
-    server = await asyncio.to_thread(
-        servers, QUART_APP_HISTORY_URL=through_proxy, QUART_APP_FETCH_BATCH_ROWS="25"
-    )
+    proxy, server = await behind_proxy(servers, history_url, database)
     rid = new_id()
     over_sse: list[dict[str, Any]] = []
     reading = asyncio.create_task(collect_sse(server.url, f"/sse/topic/requests/{rid}", over_sse))
@@ -118,10 +129,7 @@ async def test_another_process_stored_meanwhile(
     servers: Any, history_url: str, database: TestDatabase
 ) -> None:
     """Only A loses the history; B goes on storing. A's held events go after B's, none lost."""
-    proxy, through_proxy = await proxied(history_url, database)
-    a = await asyncio.to_thread(
-        servers, QUART_APP_HISTORY_URL=through_proxy, QUART_APP_FETCH_BATCH_ROWS="25"
-    )
+    proxy, a = await behind_proxy(servers, history_url, database)
     b = servers()
     rid_a, rid_b = new_id(), new_id()
     on_a: list[dict[str, Any]] = []
@@ -182,10 +190,7 @@ async def test_a_history_database_that_stops_answering(
 ) -> None:
     """Nothing refused, nothing answered: writes give up after their time limit, delivery
     goes on meanwhile, and the server waits for the database without spinning."""
-    proxy, through_proxy = await proxied(history_url, database)
-    server = await asyncio.to_thread(
-        servers, QUART_APP_HISTORY_URL=through_proxy, QUART_APP_FETCH_BATCH_ROWS="25"
-    )
+    proxy, server = await behind_proxy(servers, history_url, database)
     assert server.process is not None
     rid = new_id()
     seen: list[dict[str, Any]] = []
