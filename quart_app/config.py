@@ -47,6 +47,8 @@ class Config:
     history_synchronous_commit: bool = False
     # Events delivered and held in memory while the history database cannot store them.
     history_outage_events: int = 100_000
+    # A history statement with no answer after this long counts as the database being away.
+    history_timeout_seconds: float = 5.0
     retention_days: float = 7.0
     retention_events: int = 1_000_000
     retention_interval_seconds: float = 60.0
@@ -105,6 +107,8 @@ class Config:
                 raise ValueError(f"{env_name(name)} must be at least 1")
         if self.max_streams_per_client < 0:
             raise ValueError("QUART_APP_MAX_STREAMS_PER_CLIENT must be 0 (no limit) or more")
+        if self.history_timeout_seconds <= 0:
+            raise ValueError("QUART_APP_HISTORY_TIMEOUT_SECONDS must be more than 0")
         if not 0 <= self.write_coalesce_ms <= 1000:
             raise ValueError("QUART_APP_WRITE_COALESCE_MS must be within 0..1000")
         if self.pool_min_size > self.pool_max_size:

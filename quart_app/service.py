@@ -136,12 +136,15 @@ class Service:
                 retention=retention,
                 synchronous_commit=config.history_synchronous_commit,
                 outage_events=config.history_outage_events,
+                timeout=config.history_timeout_seconds,
             )
             self.bus.history = history
         await self.bus.start()
         if isinstance(self.bus.history, PostgresHistory):
             assert self.bus.history.pool is not None
-            self.jobs.store = PostgresJobStore(self.bus.history.pool)
+            self.jobs.store = PostgresJobStore(
+                self.bus.history.pool, timeout=self.config.history_timeout_seconds
+            )
 
     async def shutdown(self) -> None:
         await self.jobs.cancel_all()

@@ -19,6 +19,23 @@ id it delivered) and, on a notification or after its own commit, reads and
 delivers everything between the watermark and the new id, in order. A process
 therefore delivers the events of all processes in eventId order, with no gap,
 and catches up by itself after its listening connection drops.
+
+When the history database cannot be reached
+-------------------------------------------
+A write that fails (the database stopped, the network gone, a failover under
+way), or gets no answer within ``timeout``, starts an outage. That batch, and
+every event published after it, is then numbered here, continuing from the
+last eventId this process delivered, and delivered to this process's
+subscribers at once. The events are held in memory (at most
+``outage_events``) while a task beside the writer retries with a growing
+delay, so that a database that hangs holds up storing, not delivery. A try
+that succeeds stores the held events in one transaction, holding the counter
+row's lock, under the eventIds their subscribers saw, so that a client resuming
+from one of them misses nothing. Only if another process stored events
+meanwhile (the counter has passed the first held id) do the held events go
+after those, under new ids: each process's subscribers saw a different order
+during the outage, and one eventId cannot resume both. That case is logged with
+what it cost.
 """
 
 from __future__ import annotations
@@ -92,11 +109,11 @@ class PostgresHistory:
         retention: Retention | None = None,
         synchronous_commit: bool = False,
         outage_events: int = 100_000,
-        write_timeout: float = 5.0,
+        timeout: float = 5.0,
     ) -> None:
         self.url = url
         self.outage_events = outage_events
-        self.write_timeout = write_timeout
+        self.timeout = timeout
         self.synchronous_commit = synchronous_commit
         self.on_cancel = on_cancel
         self.retention = retention
@@ -147,7 +164,7 @@ class PostgresHistory:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if self._storing is not None:
-            await asyncio.wait({self._storing}, timeout=self.write_timeout)
+            await asyncio.wait({self._storing}, timeout=self.timeout)
         if self.outage is not None and self._storing is None:
             await self._store_held()  # one last try
         if self.outage is not None:
@@ -158,10 +175,10 @@ class PostgresHistory:
             if task is not None:
                 task.cancel()
         if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close(timeout=self.write_timeout)  # then terminated
+            await self._listener.close(timeout=self.timeout)  # then terminated
         if self.pool is not None:
             try:
-                await asyncio.wait_for(self.pool.close(), self.write_timeout)
+                await asyncio.wait_for(self.pool.close(), self.timeout)
             except TimeoutError:
                 self.pool.terminate()  # the database stopped answering: do not wait for it
 
@@ -226,7 +243,7 @@ class PostgresHistory:
         assert self.pool is not None
         # Bounded: a database that stops answering must not hold a reader (or the
         # delivery order lock a catch-up holds) for ever. TimeoutError is an OSError.
-        async with bounded(self.pool, self.write_timeout) as connection:
+        async with bounded(self.pool, self.timeout) as connection:
             rows: list[asyncpg.Record] = await connection.fetch(query, *args)
             return rows
 
@@ -286,7 +303,7 @@ class PostgresHistory:
     async def _write(self, drafts: Sequence[EventDraft]) -> list[StatusEvent]:
         assert self.pool is not None
         async with (
-            bounded(self.pool, self.write_timeout) as connection,
+            bounded(self.pool, self.timeout) as connection,
             connection.transaction(),
         ):
             # The counter row's lock orders the commits: see the module docstring.
@@ -363,7 +380,7 @@ class PostgresHistory:
                 assert self.pool is not None
                 try:
                     async with (
-                        bounded(self.pool, self.write_timeout) as connection,
+                        bounded(self.pool, self.timeout) as connection,
                         connection.transaction(),
                     ):
                         stored, since = await self._store_held_in(connection, outage, count)
@@ -535,7 +552,7 @@ class PostgresHistory:
         """Delete what retention no longer keeps; (events deleted, jobs deleted)."""
         assert self.pool is not None
         # Deleting many rows may take a while; a database that stopped answering longer.
-        async with bounded(self.pool, max(60.0, self.write_timeout)) as connection:
+        async with bounded(self.pool, max(60.0, self.timeout)) as connection:
             events = await connection.execute(
                 """
                 DELETE FROM quart_app.status_events

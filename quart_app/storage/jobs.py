@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CANCEL_CHANNEL = "quart_app_cancel"
-# Time allowed to one operation on the history database before it counts as away.
-TIMEOUT = 5.0
 
 
 async def insert_job(connection: asyncpg.Connection, job: Job) -> None:
@@ -137,20 +135,23 @@ class PostgresJobStore:
     processes), and a job that ends meanwhile is kept here and saved once it is back.
     """
 
-    def __init__(self, pool: asyncpg.Pool, *, retry_seconds: float = 0.5) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, timeout: float = 5.0, retry_seconds: float = 0.5
+    ) -> None:
         self.pool = pool
+        self.timeout = timeout  # for one operation, before the database counts as away
         self.retry_seconds = retry_seconds
         self._unsaved: dict[str, Job] = {}
         self._saving: asyncio.Task[None] | None = None
 
     async def insert(self, job: Job) -> None:
         with unavailable():
-            async with bounded(self.pool, TIMEOUT) as connection:
+            async with bounded(self.pool, self.timeout) as connection:
                 await insert_job(connection, job)
 
     async def save(self, job: Job) -> None:
         try:
-            async with bounded(self.pool, TIMEOUT) as connection:
+            async with bounded(self.pool, self.timeout) as connection:
                 await save_job(connection, job)
         except FAILURES as error:
             log.warning(
@@ -166,7 +167,7 @@ class PostgresJobStore:
             while self._unsaved:
                 await asyncio.sleep(delay)
                 try:
-                    async with bounded(self.pool, TIMEOUT) as connection:
+                    async with bounded(self.pool, self.timeout) as connection:
                         for request_id, job in list(self._unsaved.items()):
                             await save_job(connection, job)
                             if self._unsaved.get(request_id) is job:
@@ -185,7 +186,7 @@ class PostgresJobStore:
                 await self._saving
         if self._unsaved:
             try:
-                async with bounded(self.pool, TIMEOUT) as connection:
+                async with bounded(self.pool, self.timeout) as connection:
                     for job in self._unsaved.values():
                         await save_job(connection, job)
                 self._unsaved.clear()
@@ -196,25 +197,25 @@ class PostgresJobStore:
         if (job := self._unsaved.get(request_id)) is not None:
             return job.to_dict()
         with unavailable():
-            async with bounded(self.pool, TIMEOUT) as connection:
+            async with bounded(self.pool, self.timeout) as connection:
                 return await fetch_job(connection, request_id)
 
     async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
         if (job := self._unsaved.get(request_id)) is not None:
             return True, job.result
         with unavailable():
-            async with bounded(self.pool, TIMEOUT) as connection:
+            async with bounded(self.pool, self.timeout) as connection:
                 return await fetch_result(connection, request_id)
 
     async def list(
         self, *, topic: str | None, status: str | None, limit: int
     ) -> list[dict[str, Any]]:
         with unavailable():
-            async with bounded(self.pool, TIMEOUT) as connection:
+            async with bounded(self.pool, self.timeout) as connection:
                 return await list_jobs(connection, topic=topic, status=status, limit=limit)
 
     async def request_cancel(self, request_id: str) -> None:
         """Ask whichever process runs the job to cancel it."""
         with unavailable():
-            async with bounded(self.pool, TIMEOUT) as connection:
+            async with bounded(self.pool, self.timeout) as connection:
                 await connection.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, request_id)

@@ -31,7 +31,7 @@ def new_id() -> str:
 
 
 async def behind_proxy(
-    servers: Any, history_url: str, database: TestDatabase
+    servers: Any, history_url: str, database: TestDatabase, **settings: str
 ) -> tuple[TcpProxy, ServerProcess]:
     """A server whose history database is reached through a proxy the test controls."""
     proxy = TcpProxy(database.address)
@@ -42,6 +42,7 @@ async def behind_proxy(
         servers,
         QUART_APP_HISTORY_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}",
         QUART_APP_FETCH_BATCH_ROWS="25",
+        **settings,
     )
     return proxy, server
 
@@ -190,7 +191,9 @@ async def test_a_history_database_that_stops_answering(
 ) -> None:
     """Nothing refused, nothing answered: writes give up after their time limit, delivery
     goes on meanwhile, and the server waits for the database without spinning."""
-    proxy, server = await behind_proxy(servers, history_url, database)
+    proxy, server = await behind_proxy(
+        servers, history_url, database, QUART_APP_HISTORY_TIMEOUT_SECONDS="2"
+    )
     assert server.process is not None
     rid = new_id()
     seen: list[dict[str, Any]] = []
