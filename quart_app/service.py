@@ -24,9 +24,10 @@ from .services.nl_to_sql.openai_engine import OpenAIEngine
 from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
 from .services.query_execution import ExecuteRequest, QueryExecutionService
 from .storage.database import Database
-from .storage.history import PostgresHistory, Retention
+from .storage.history import PostgresHistory
 from .storage.jobs import PostgresJobStore
 from .storage.memory import MemoryHistory
+from .storage.retention import Retention
 from .transports.pacing import WriteClock
 
 M = TypeVar("M", bound=BaseModel)

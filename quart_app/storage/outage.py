@@ -1,0 +1,209 @@
+"""Keeping events through an outage of the history database.
+
+A write that fails (the database stopped, the network gone, a failover under
+way), or gets no answer within ``timeout``, starts an outage. That batch, and
+every event published after it, is then numbered in the process, continuing
+from the last eventId it delivered, and delivered to its subscribers at once.
+The events are held in memory (at most ``outage_events``) while a task beside
+the writer retries with a growing delay, so that a database that hangs holds up
+storing, not delivery. A try that succeeds stores the held events in one
+transaction, holding the counter row's lock, under the eventIds their
+subscribers saw, so that a client resuming from one of them misses nothing.
+Only if another process stored events meanwhile (the counter has passed the
+first held id) do the held events go after those, under new ids: each
+process's subscribers saw a different order during the outage, and one eventId
+cannot resume both. That case is logged with what it cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from ..events import EventDraft, StatusEvent, event_from_json
+from .availability import FAILURES, bounded
+from .memory import Deliver
+
+log = logging.getLogger(__name__)
+
+Pending = tuple[EventDraft, "asyncio.Future[StatusEvent]"]
+
+
+class HistoryUnavailable(Exception):
+    """The history database could not store an event, and no more can be held for it."""
+
+
+@dataclass(slots=True)
+class Outage:
+    """Events delivered while the history database could not store them, held to store later."""
+
+    base: int  # the last eventId delivered before the outage began
+    since: float = field(default_factory=time.monotonic)
+    held: list[tuple[EventDraft, StatusEvent]] = field(default_factory=list)
+    ours: set[tuple[str, int]] = field(default_factory=set)  # (requestId, sequence) of all held
+    stored: int = 0
+    theirs_upto: int = 0  # the newest event of other processes delivered since it ended
+    delay: float = 0.5
+    retry_at: float = 0.0
+    refused: int = 0
+
+    def __post_init__(self) -> None:
+        self.retry_at = self.since + self.delay
+        self.theirs_upto = self.base
+
+    def held_after(
+        self, after_id: int, matches: Callable[[StatusEvent], bool]
+    ) -> list[StatusEvent]:
+        """The held events after ``after_id`` that ``matches`` accepts, oldest first."""
+        return [event for _, event in self.held if event.event_id > after_id and matches(event)]
+
+
+class KeepingThroughOutages:
+    """The part of ``PostgresHistory`` that holds, delivers and later stores events
+    while its database is away; it shares the history's state, declared here."""
+
+    pool: asyncpg.Pool | None
+    timeout: float
+    outage_events: int
+    outage: Outage | None
+    _deliver: Deliver
+    _delivered: int
+    _order: asyncio.Lock
+    _pending: deque[Pending]
+    _wakeup: asyncio.Event
+    _storing: asyncio.Task[None] | None
+    _insert: Callable[[asyncpg.Connection, Sequence[StatusEvent]], Awaitable[None]]
+
+    async def _hold(self, batch: list[tuple[EventDraft, asyncio.Future[StatusEvent]]]) -> None:
+        """Number, deliver and keep events the history database cannot take now."""
+        if not batch:
+            return
+        outage = self.outage
+        async with self._order:
+            if outage is None or self.outage is not outage:
+                # It ended while this waited for the lock: these go the usual way.
+                self._pending.extendleft(reversed(batch))
+                self._wakeup.set()
+                return
+            room = max(0, self.outage_events - len(outage.held))
+            refused, batch = batch[room:], batch[:room]
+            if batch:
+                first = self._delivered + 1
+                events = [draft.with_id(first + offset) for offset, (draft, _) in enumerate(batch)]
+                outage.held.extend(zip((draft for draft, _ in batch), events, strict=True))
+                outage.ours.update((event.request_id, event.sequence) for event in events)
+                self._deliver(events)
+                self._delivered = events[-1].event_id
+        if refused:
+            if not outage.refused:
+                log.error(
+                    "%d events are held for the history database: further events are dropped",
+                    len(outage.held),
+                )
+            outage.refused += len(refused)
+            for _, future in refused:
+                future.set_exception(
+                    HistoryUnavailable(
+                        f"the history database is unavailable and {self.outage_events} events "
+                        "are held for it already"
+                    )
+                )
+        for (_, future), event in zip(batch, events if batch else [], strict=True):
+            if not future.done():
+                future.set_result(event)
+
+    async def _store_held(self) -> None:
+        """Store what is held, in rounds until nothing is; then the outage is over."""
+        try:
+            while (outage := self.outage) is not None:
+                count = len(outage.held)
+                assert self.pool is not None
+                try:
+                    async with (
+                        bounded(self.pool, self.timeout) as connection,
+                        connection.transaction(),
+                    ):
+                        stored, since = await self._store_held_in(connection, outage, count)
+                except FAILURES as error:
+                    outage.delay = min(outage.delay * 2, 10.0)
+                    outage.retry_at = time.monotonic() + outage.delay
+                    log.warning(
+                        "the history database is still unavailable (%s); %d events held, "
+                        "next try in %.1f s",
+                        error or "no answer",
+                        len(outage.held),
+                        outage.delay,
+                    )
+                    self._wakeup.set()  # the write loop waits for the new retry time
+                    return
+                del outage.held[:count]
+                outage.stored += len(stored)
+                theirs = [
+                    event
+                    for event in since
+                    if (event.request_id, event.sequence) not in outage.ours
+                    and event.event_id > outage.theirs_upto
+                ]
+                if theirs:
+                    await self._deliver_theirs(outage, theirs)
+                if stored:
+                    async with self._order:
+                        self._delivered = max(self._delivered, stored[-1].event_id)
+                if not outage.held:  # nothing was held meanwhile: the outage is over
+                    self.outage = None
+                    log.warning(
+                        "the history database is back after %.1f s: %d held events stored%s",
+                        time.monotonic() - outage.since,
+                        outage.stored,
+                        f", {outage.refused} dropped" if outage.refused else "",
+                    )
+        finally:
+            self._storing = None
+
+    async def _deliver_theirs(self, outage: Outage, theirs: list[StatusEvent]) -> None:
+        """Events other processes stored during the outage, after which ours were stored."""
+        async with self._order:
+            missed = sum(1 for event in theirs if event.event_id <= self._delivered)
+            self._deliver(theirs)
+            outage.theirs_upto = theirs[-1].event_id
+        log.warning(
+            "other processes stored %d events during the outage; the events held here were "
+            "stored after them under new eventIds, and live subscribers here missed %d of "
+            "theirs (kept for replay)",
+            len(theirs),
+            missed,
+        )
+
+    async def _store_held_in(
+        self, connection: asyncpg.Connection, outage: Outage, count: int
+    ) -> tuple[list[StatusEvent], list[StatusEvent]]:
+        """Store ``outage.held[:count]``: (the events as stored, every event stored since it began)."""
+        last = await connection.fetchval("SELECT last_id FROM quart_app.event_ids FOR UPDATE")
+        since = [
+            event_from_json(row["body"], final=row["final"])
+            for row in await connection.fetch(
+                """
+                SELECT body, final FROM quart_app.status_events
+                 WHERE event_id > $1 ORDER BY event_id
+                """,
+                outage.base,
+            )
+        ]
+        # A write cut off at its commit may have been stored after all: store nothing twice.
+        done = {(event.request_id, event.sequence) for event in since}
+        todo = [(d, e) for d, e in outage.held[:count] if (d.request_id, d.sequence) not in done]
+        if not todo:
+            return [], since
+        if last < todo[0][1].event_id:
+            events = [event for _, event in todo]  # the eventIds subscribers saw
+        else:
+            events = [draft.with_id(last + 1 + offset) for offset, (draft, _) in enumerate(todo)]
+        await self._insert(connection, events)
+        await connection.execute("UPDATE quart_app.event_ids SET last_id = $1", events[-1].event_id)
+        return events, since
