@@ -41,7 +41,7 @@ from .availability import FAILURES, bounded, unavailable
 from .jobs import CANCEL_CHANNEL
 from .memory import Deliver
 from .migrations import migrate
-from .outage import KeepingThroughOutages, Outage
+from .outage import KeepingThroughOutages, Outage, Pending
 from .retention import Retention, prune
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class PostgresHistory(KeepingThroughOutages):
         self.batch_size = batch_size
         self.pool: asyncpg.Pool | None = None
         self._deliver: Deliver = lambda events: None
-        self._pending: deque[tuple[EventDraft, asyncio.Future[StatusEvent]]] = deque()
+        self._pending: deque[Pending] = deque()
         self._wakeup = asyncio.Event()
         self._order = asyncio.Lock()  # delivery happens under it, in eventId order
         self._delivered = 0
@@ -215,7 +215,7 @@ class PostgresHistory(KeepingThroughOutages):
                 if self._storing is None and time.monotonic() >= self.outage.retry_at:
                     self._storing = asyncio.create_task(self._store_held(), name="history catch-up")
 
-    def _take(self, count: int) -> list[tuple[EventDraft, asyncio.Future[StatusEvent]]]:
+    def _take(self, count: int) -> list[Pending]:
         return [self._pending.popleft() for _ in range(min(count, len(self._pending)))]
 
     async def _write_pending(self) -> None:

@@ -80,7 +80,7 @@ class KeepingThroughOutages:
     _storing: asyncio.Task[None] | None
     _insert: Callable[[asyncpg.Connection, Sequence[StatusEvent]], Awaitable[None]]
 
-    async def _hold(self, batch: list[tuple[EventDraft, asyncio.Future[StatusEvent]]]) -> None:
+    async def _hold(self, batch: list[Pending]) -> None:
         """Number, deliver and keep events the history database cannot take now."""
         if not batch:
             return
