@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import EndedElsewhere
 from .events import TERMINAL_STAGES, TOPICS, EventDraft, Status, StatusEvent, Topic, utc_timestamp
 
 if TYPE_CHECKING:
@@ -104,6 +105,16 @@ class Subscription:
             self._buffering.append(event)
             return
         self.last_event_id = event.event_id
+        self._pending.append(event)
+        if len(self._pending) - self._replayed > self.max_pending:
+            self._overflow()
+        self.wakeup.set()
+
+    def deliver_late(self, event: StatusEvent) -> None:
+        """Deliver ``event`` even when this subscriber has seen later eventIds (see EventBus)."""
+        if self.overflowed or self._buffering is not None or event.event_id > self.last_event_id:
+            self.deliver(event)
+            return
         self._pending.append(event)
         if len(self._pending) - self._replayed > self.max_pending:
             self._overflow()
@@ -219,6 +230,20 @@ class EventBus:
             for subscription in tuple(self._by_request.get(event.request_id, ())):
                 subscription.deliver(event)
 
+    def deliver_late(self, events: Sequence[StatusEvent]) -> None:
+        """Deliver events to subscribers that may have seen later eventIds already.
+
+        Only for the last event of a request that another process ended while this
+        one was cut off from the history database (``storage/outage.py``): its
+        subscribers saw this process's own numbering meanwhile, and would never
+        see the request end otherwise.
+        """
+        for event in events:
+            for subscription in tuple(self._by_topic[event.topic]):
+                subscription.deliver_late(event)
+            for subscription in tuple(self._by_request.get(event.request_id, ())):
+                subscription.deliver_late(event)
+
     @asynccontextmanager
     async def subscribe(
         self,
@@ -293,6 +318,23 @@ class RequestEvents:
         self._progress: dict[str, int] = {}
         self._finished: set[str] = set()
 
+    @classmethod
+    def continuing(
+        cls, bus: EventBus, request_id: str, events: Sequence[StatusEvent]
+    ) -> RequestEvents:
+        """Go on publishing a request whose ``events`` another publisher stored."""
+        publisher = cls(bus, request_id)
+        for event in events:
+            publisher._sequence = max(publisher._sequence, event.sequence)
+            if event.progress is not None:
+                publisher._progress[event.topic] = event.progress
+            if event.status != "progress":
+                publisher._finished.add(event.topic)
+        return publisher
+
+    def ended(self, topic: Topic) -> bool:
+        return topic in self._finished
+
     async def progress(
         self, topic: Topic, stage: str, message: str, progress: int | None = None, **metadata: Any
     ) -> asyncio.Future[StatusEvent]:
@@ -348,5 +390,8 @@ class RequestEvents:
 
 
 def _log_failure(future: asyncio.Future[StatusEvent]) -> None:
-    if not future.cancelled() and (error := future.exception()) is not None:
-        log.error("an event was not stored: %s", error)
+    if future.cancelled() or (error := future.exception()) is None:
+        return
+    if isinstance(error, EndedElsewhere):
+        return  # logged once for the request, not for each of its events
+    log.error("an event was not stored: %s", error)

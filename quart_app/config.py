@@ -49,6 +49,9 @@ class Config:
     history_outage_events: int = 100_000
     # A history statement with no answer after this long counts as the database being away.
     history_timeout_seconds: float = 5.0
+    # A process whose heart-beat in the history database is this late counts as gone (killed,
+    # or cut off for good): another process ends the jobs it was running, as failed.
+    process_grace_seconds: float = 30.0
     retention_days: float = 7.0
     retention_events: int = 1_000_000
     retention_interval_seconds: float = 60.0
@@ -109,6 +112,8 @@ class Config:
             raise ValueError("QUART_APP_MAX_STREAMS_PER_CLIENT must be 0 (no limit) or more")
         if self.history_timeout_seconds <= 0:
             raise ValueError("QUART_APP_HISTORY_TIMEOUT_SECONDS must be more than 0")
+        if self.process_grace_seconds <= 0:
+            raise ValueError("QUART_APP_PROCESS_GRACE_SECONDS must be more than 0")
         if not 0 <= self.write_coalesce_ms <= 1000:
             raise ValueError("QUART_APP_WRITE_COALESCE_MS must be within 0..1000")
         if self.pool_min_size > self.pool_max_size:

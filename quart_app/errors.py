@@ -121,3 +121,11 @@ class QueryTimeout(APIError):
 class InternalError(APIError):
     status = 500
     code = "internal"
+
+
+class EndedElsewhere(InternalError):
+    """Another process ended this request, having taken this one for gone.
+
+    Events this process publishes for it afterwards are refused with this error
+    (``services/orphans.py`` tells the whole story).
+    """

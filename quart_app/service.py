@@ -22,6 +22,7 @@ from .services.nl_to_sql.engine import Engine
 from .services.nl_to_sql.offline import OfflineEngine
 from .services.nl_to_sql.openai_engine import OpenAIEngine
 from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
+from .services.orphans import OrphanReaper
 from .services.query_execution import ExecuteRequest, QueryExecutionService
 from .storage.database import Database
 from .storage.history import PostgresHistory
@@ -88,6 +89,7 @@ class Service:
     )
     write_clock: WriteClock = field(default_factory=lambda: WriteClock(0))
     streams: StreamLimit = field(default_factory=lambda: StreamLimit(0))
+    orphans: OrphanReaper | None = None  # with a history database, shared by other processes
 
     @classmethod
     def create(cls, config: Config) -> Service:
@@ -134,6 +136,7 @@ class Service:
                 history_url,
                 batch_size=batch,
                 on_cancel=self.jobs.cancel_local,
+                deliver_late=self.bus.deliver_late,
                 retention=retention,
                 synchronous_commit=config.history_synchronous_commit,
                 outage_events=config.history_outage_events,
@@ -142,15 +145,26 @@ class Service:
             self.bus.history = history
         await self.bus.start()
         if isinstance(self.bus.history, PostgresHistory):
-            assert self.bus.history.pool is not None
-            self.jobs.store = PostgresJobStore(
-                self.bus.history.pool, timeout=self.config.history_timeout_seconds
+            history = self.bus.history
+            assert history.pool is not None
+            pool, timeout = history.pool, self.config.history_timeout_seconds
+            self.orphans = OrphanReaper(
+                pool,
+                self.bus,
+                history,
+                self.jobs,
+                grace=self.config.process_grace_seconds,
+                timeout=timeout,
             )
+            self.jobs.store = PostgresJobStore(pool, timeout=timeout, owner=self.orphans.process_id)
+            await self.orphans.start()
 
     async def shutdown(self) -> None:
         await self.jobs.cancel_all()
         if isinstance(self.jobs.store, PostgresJobStore):
             await self.jobs.store.close()
+        if self.orphans is not None:
+            await self.orphans.close()
         await self.bus.close()
         await self.database.stop()
 

@@ -174,6 +174,10 @@ class JobRegistry:
         await self.store.insert(job)
         return job
 
+    def running(self) -> list[str]:
+        """The requestIds of the jobs running in this process that have not ended yet."""
+        return [request_id for request_id, job in self._running.items() if not job.finished]
+
     def start(self, job: Job, work: Coroutine[Any, Any, dict[str, Any]]) -> None:
         job.task = asyncio.create_task(work, name=f"job {job.request_id}")
         self._running[job.request_id] = job

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from ..errors import EndedElsewhere
 from ..events import EventDraft, StatusEvent, event_from_json
 from .availability import FAILURES, bounded, unavailable
 from .jobs import CANCEL_CHANNEL
@@ -59,6 +60,7 @@ class PostgresHistory(KeepingThroughOutages):
         *,
         batch_size: int = 2000,
         on_cancel: Callable[[str], object] | None = None,
+        deliver_late: Deliver | None = None,
         retention: Retention | None = None,
         synchronous_commit: bool = False,
         outage_events: int = 100_000,
@@ -69,6 +71,7 @@ class PostgresHistory(KeepingThroughOutages):
         self.timeout = timeout
         self.synchronous_commit = synchronous_commit
         self.on_cancel = on_cancel
+        self.deliver_late: Deliver = deliver_late or (lambda events: None)
         self.retention = retention
         self.batch_size = batch_size
         self.pool: asyncpg.Pool | None = None
@@ -84,6 +87,8 @@ class PostgresHistory(KeepingThroughOutages):
         self._closing = False
         self.outage: Outage | None = None
         self._storing: asyncio.Task[None] | None = None
+        # Requests of this process that another one ended while it could not be seen.
+        self.ended_elsewhere: set[str] = set()
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -137,6 +142,14 @@ class PostgresHistory(KeepingThroughOutages):
 
     def store(self, draft: EventDraft) -> asyncio.Future[StatusEvent]:
         future: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
+        if draft.request_id in self.ended_elsewhere:
+            future.set_exception(
+                EndedElsewhere(
+                    "another server process ended this request while it could not see this one",
+                    request_id=draft.request_id,
+                )
+            )
+            return future
         self._pending.append((draft, future))
         self._wakeup.set()
         return future
@@ -299,6 +312,18 @@ class PostgresHistory(KeepingThroughOutages):
         if events:
             self._deliver(events)
         self._delivered = upto
+
+    def end_elsewhere(self, request_ids: set[str]) -> None:
+        """Another process ended these requests: publish nothing more for them, and stop them."""
+        for request_id in request_ids - self.ended_elsewhere:
+            self.ended_elsewhere.add(request_id)
+            log.error(
+                "request %s was ended by another process, which took this one for gone; "
+                "its events not stored yet, and any it publishes from now on, are dropped",
+                request_id,
+            )
+            if self.on_cancel is not None:
+                self.on_cancel(request_id)
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         last = int(payload.rpartition(",")[2])

@@ -23,12 +23,12 @@ log = logging.getLogger(__name__)
 CANCEL_CHANNEL = "quart_app_cancel"
 
 
-async def insert_job(connection: asyncpg.Connection, job: Job) -> None:
+async def insert_job(connection: asyncpg.Connection, job: Job, owner: str | None = None) -> None:
     try:
         await connection.execute(
             """
-            INSERT INTO quart_app.jobs (request_id, topic, status, created_at, question, sql)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO quart_app.jobs (request_id, topic, status, created_at, question, sql, owner)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             """,
             job.request_id,
             job.topic,
@@ -36,18 +36,20 @@ async def insert_job(connection: asyncpg.Connection, job: Job) -> None:
             job.created_at,
             job.question,
             job.sql,
+            owner,
         )
     except asyncpg.UniqueViolationError:
         raise RequestIdInUse(job.request_id) from None
 
 
-async def save_job(connection: asyncpg.Connection, job: Job) -> None:
-    await connection.execute(
+async def save_job(connection: asyncpg.Connection, job: Job) -> bool:
+    """Keep how the job ended; False when it had ended already (another process ended it)."""
+    status = await connection.execute(
         """
         UPDATE quart_app.jobs
            SET status = $2, finished_at = $3, duration_ms = $4, sql = $5,
                row_count = $6, error = $7::jsonb, result = $8::jsonb
-         WHERE request_id = $1
+         WHERE request_id = $1 AND status = 'running'
         """,
         job.request_id,
         job.status,
@@ -58,6 +60,15 @@ async def save_job(connection: asyncpg.Connection, job: Job) -> None:
         json.dumps(job.error.to_error()) if job.error else None,
         json.dumps(job.result) if job.result is not None else None,
     )
+    if status == "UPDATE 0":
+        log.warning(
+            "job %s had been ended by another process, which took this one for gone: "
+            "its %s outcome is not kept",
+            job.request_id,
+            job.status,
+        )
+        return False
+    return True
 
 
 async def fetch_job(connection: asyncpg.Connection, request_id: str) -> dict[str, Any] | None:
@@ -136,9 +147,15 @@ class PostgresJobStore:
     """
 
     def __init__(
-        self, pool: asyncpg.Pool, *, timeout: float = 5.0, retry_seconds: float = 0.5
+        self,
+        pool: asyncpg.Pool,
+        *,
+        timeout: float = 5.0,
+        retry_seconds: float = 0.5,
+        owner: str | None = None,
     ) -> None:
         self.pool = pool
+        self.owner = owner  # the process whose jobs these are (storage/processes.py)
         self.timeout = timeout  # for one operation, before the database counts as away
         self.retry_seconds = retry_seconds
         self._unsaved: dict[str, Job] = {}
@@ -147,7 +164,7 @@ class PostgresJobStore:
     async def insert(self, job: Job) -> None:
         with unavailable():
             async with bounded(self.pool, self.timeout) as connection:
-                await insert_job(connection, job)
+                await insert_job(connection, job, self.owner)
 
     async def save(self, job: Job) -> None:
         try:

@@ -46,6 +46,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ON quart_app.jobs (created_at DESC);
     """,
+    # Which process runs a job, and when each process was last heard from: a job whose
+    # process has gone quiet for too long is ended by the others (services/orphans.py).
+    """
+    CREATE TABLE quart_app.processes (
+        id          text        PRIMARY KEY,
+        host        text        NOT NULL,
+        pid         integer     NOT NULL,
+        started_at  timestamptz NOT NULL DEFAULT now(),
+        seen_at     timestamptz NOT NULL DEFAULT now()
+    );
+    ALTER TABLE quart_app.jobs ADD COLUMN owner text;
+    CREATE INDEX ON quart_app.jobs (owner) WHERE status = 'running';
+    """,
 )
 
 

@@ -35,6 +35,15 @@ log = logging.getLogger(__name__)
 Pending = tuple[EventDraft, "asyncio.Future[StatusEvent]"]
 
 
+# Tells an event held here from one another process published: the sequence alone does
+# not, when that process ended a request of this one (it numbers after what was stored).
+Key = tuple[str, int, str]
+
+
+def key(event: EventDraft | StatusEvent) -> Key:
+    return (event.request_id, event.sequence, event.timestamp)
+
+
 class HistoryUnavailable(Exception):
     """The history database could not store an event, and no more can be held for it."""
 
@@ -46,7 +55,7 @@ class Outage:
     base: int  # the last eventId delivered before the outage began
     since: float = field(default_factory=time.monotonic)
     held: list[tuple[EventDraft, StatusEvent]] = field(default_factory=list)
-    ours: set[tuple[str, int]] = field(default_factory=set)  # (requestId, sequence) of all held
+    ours: set[Key] = field(default_factory=set)  # of every event held
     stored: int = 0
     theirs_upto: int = 0  # the newest event of other processes delivered since it ended
     delay: float = 0.5
@@ -79,6 +88,9 @@ class KeepingThroughOutages:
     _wakeup: asyncio.Event
     _storing: asyncio.Task[None] | None
     _insert: Callable[[asyncpg.Connection, Sequence[StatusEvent]], Awaitable[None]]
+    end_elsewhere: Callable[[set[str]], None]
+    ended_elsewhere: set[str]
+    deliver_late: Deliver
 
     async def _hold(self, batch: list[Pending]) -> None:
         """Number, deliver and keep events the history database cannot take now."""
@@ -97,7 +109,7 @@ class KeepingThroughOutages:
                 first = self._delivered + 1
                 events = [draft.with_id(first + offset) for offset, (draft, _) in enumerate(batch)]
                 outage.held.extend(zip((draft for draft, _ in batch), events, strict=True))
-                outage.ours.update((event.request_id, event.sequence) for event in events)
+                outage.ours.update(map(key, events))
                 self._deliver(events)
                 self._delivered = events[-1].event_id
         if refused:
@@ -129,7 +141,7 @@ class KeepingThroughOutages:
                         bounded(self.pool, self.timeout) as connection,
                         connection.transaction(),
                     ):
-                        stored, since = await self._store_held_in(connection, outage, count)
+                        stored, since, fenced = await self._store_held_in(connection, outage, count)
                 except FAILURES as error:
                     outage.delay = min(outage.delay * 2, 10.0)
                     outage.retry_at = time.monotonic() + outage.delay
@@ -144,11 +156,12 @@ class KeepingThroughOutages:
                     return
                 del outage.held[:count]
                 outage.stored += len(stored)
+                if fenced:
+                    self.end_elsewhere(fenced)
                 theirs = [
                     event
                     for event in since
-                    if (event.request_id, event.sequence) not in outage.ours
-                    and event.event_id > outage.theirs_upto
+                    if key(event) not in outage.ours and event.event_id > outage.theirs_upto
                 ]
                 if theirs:
                     await self._deliver_theirs(outage, theirs)
@@ -170,7 +183,11 @@ class KeepingThroughOutages:
         """Events other processes stored during the outage, after which ours were stored."""
         async with self._order:
             missed = sum(1 for event in theirs if event.event_id <= self._delivered)
-            self._deliver(theirs)
+            # The end of a request that the other process ended, taking this one for
+            # gone: its subscribers here must see it, whatever eventIds they saw.
+            ends = [e for e in theirs if e.final and e.request_id in self.ended_elsewhere]
+            self._deliver([event for event in theirs if event not in ends])
+            self.deliver_late(ends)
             outage.theirs_upto = theirs[-1].event_id
         log.warning(
             "other processes stored %d events during the outage; the events held here were "
@@ -182,8 +199,12 @@ class KeepingThroughOutages:
 
     async def _store_held_in(
         self, connection: asyncpg.Connection, outage: Outage, count: int
-    ) -> tuple[list[StatusEvent], list[StatusEvent]]:
-        """Store ``outage.held[:count]``: (the events as stored, every event stored since it began)."""
+    ) -> tuple[list[StatusEvent], list[StatusEvent], set[str]]:
+        """Store ``outage.held[:count]``.
+
+        Returns the events as stored, every event stored since the outage began, and how
+        the requests another process had ended, whose held events were not stored.
+        """
         last = await connection.fetchval("SELECT last_id FROM quart_app.event_ids FOR UPDATE")
         since = [
             event_from_json(row["body"], final=row["final"])
@@ -197,13 +218,24 @@ class KeepingThroughOutages:
         ]
         # A write cut off at its commit may have been stored after all: store nothing twice.
         done = {(event.request_id, event.sequence) for event in since}
-        todo = [(d, e) for d, e in outage.held[:count] if (d.request_id, d.sequence) not in done]
+        # A request another process ended meanwhile (it took this one for gone:
+        # services/orphans.py) has had its last event: nothing may follow it.
+        ended = {
+            event.request_id for event in since if event.final and key(event) not in outage.ours
+        }
+        todo = []
+        fenced: set[str] = set()
+        for draft, event in outage.held[:count]:
+            if draft.request_id in ended:
+                fenced.add(draft.request_id)
+            elif (draft.request_id, draft.sequence) not in done:
+                todo.append((draft, event))
         if not todo:
-            return [], since
+            return [], since, fenced
         if last < todo[0][1].event_id:
             events = [event for _, event in todo]  # the eventIds subscribers saw
         else:
             events = [draft.with_id(last + 1 + offset) for offset, (draft, _) in enumerate(todo)]
         await self._insert(connection, events)
         await connection.execute("UPDATE quart_app.event_ids SET last_id = $1", events[-1].event_id)
-        return events, since
+        return events, since, fenced

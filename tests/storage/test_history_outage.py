@@ -181,6 +181,91 @@ async def test_another_process_stored_meanwhile(
         await proxy.stop()
 
 
+async def test_a_process_cut_off_too_long_has_its_request_ended_by_another(
+    servers: Any, history_url: str, database: TestDatabase
+) -> None:
+    """A loses the history for longer than the grace period while it runs a job: B ends the
+    job for everyone, and when A is back, nothing of A's follows that end."""
+    grace = {"QUART_APP_PROCESS_GRACE_SECONDS": "2"}
+    proxy, a = await behind_proxy(servers, history_url, database, **grace)
+    b = servers(**grace)
+    rid = new_id()
+    on_a: list[dict[str, Any]] = []
+    on_b: list[dict[str, Any]] = []
+    following = asyncio.create_task(collect_sse(a.url, f"/sse/topic/requests/{rid}", on_a))
+    reading = asyncio.create_task(collect_sse(b.url, f"/sse/topic/requests/{rid}", on_b))
+    try:
+        async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+            await http.post(
+                f"{a.url}/api/query-execution/execute",
+                # About 20 s: still running when A is back.
+                json={"sql": SLOW_QUERY.replace("0.02", "0.08"), "requestId": rid},
+                headers={"Prefer": "respond-async"},
+            )
+            await wait_until(lambda: len(on_b) >= 3)
+            await proxy.stop()
+            await asyncio.wait_for(reading, 20)  # B ends the request: the stream ends
+            last = on_b[-1]
+            assert last["status"] == "error" and last["metadata"]["error"]["code"] == "internal"
+            assert [e["sequence"] for e in on_b] == list(range(1, len(on_b) + 1))
+
+            await proxy.start()
+            await wait_until(lambda: "was ended by another process" in a.log(), timeout=30)
+            await wait_until(lambda: "had been ended by another process" in a.log(), timeout=30)
+            # A stopped the job, and what it held or published for it afterwards was dropped.
+            assert await wait_for_events(http, rid) == on_b
+            job = (await http.get(f"/api/jobs/{rid}")).json()
+            assert job["status"] == "error" and job["error"]["code"] == "internal"
+            assert (await http.get(f"{a.url}/api/jobs/{rid}")).json() == job
+            after = await http.post(
+                f"{a.url}/api/query-execution/execute",
+                json={"sql": "SELECT 1", "requestId": new_id()},
+            )
+            assert after.status_code == 200, after.text
+            # A's own client saw A's events meanwhile, under A's numbering; it still gets
+            # the end, and its stream ends too.
+            await asyncio.wait_for(following, 10)
+            assert on_a[-1] == last
+            assert "Traceback" not in a.log() + b.log(), a.log()
+    finally:
+        await proxy.stop()
+
+
+async def test_after_an_outage_for_every_process_none_is_taken_for_gone(
+    servers: Any, history_url: str, database: TestDatabase
+) -> None:
+    """Both processes lose the history for longer than the grace period: when it is back,
+    every heart-beat is late, and still no process ends the jobs of another."""
+    grace = {"QUART_APP_PROCESS_GRACE_SECONDS": "2"}
+    proxy, a = await behind_proxy(servers, history_url, database, **grace)
+    name = urlsplit(history_url).path.lstrip("/")
+    proxied = f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}"
+    b = await asyncio.to_thread(servers, QUART_APP_HISTORY_URL=proxied, **grace)
+    rid = new_id()
+    seen: list[dict[str, Any]] = []
+    reading = asyncio.create_task(collect_sse(a.url, f"/sse/topic/requests/{rid}", seen))
+    try:
+        async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
+            await http.post(
+                "/api/query-execution/execute",
+                json={"sql": SLOW_QUERY.replace("0.02", "0.06"), "requestId": rid},
+                headers={"Prefer": "respond-async"},
+            )
+            await wait_until(lambda: len(seen) >= 3)
+            await proxy.stop()
+            await asyncio.sleep(5)  # beyond the grace period, for both
+            await proxy.start()
+            await asyncio.wait_for(reading, 30)
+            assert_one_request(seen)
+            await wait_until(lambda: "held events stored" in a.log(), timeout=30)
+            assert await wait_for_events(http, rid) == seen
+            assert (await http.get(f"/api/jobs/{rid}")).json()["status"] == "success"
+            await asyncio.sleep(2)  # a few more heart-beats and looks for orphans
+            assert "gone" not in a.log() + b.log()
+    finally:
+        await proxy.stop()
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

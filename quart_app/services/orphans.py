@@ -1,0 +1,196 @@
+"""Ending the jobs of a process that is gone, so that no request streams for ever.
+
+Each process sharing a history database beats every ``grace / 5`` seconds
+(``storage/processes.py``). A running job whose process has not beaten for
+``grace`` seconds (``QUART_APP_PROCESS_GRACE_SECONDS``) is an orphan: that
+process was killed, its machine lost, or it has been cut off from the history
+database all that time. Any other process then ends it:
+
+- it marks the job ended, in a statement that only succeeds while the job is
+  still running and still that process's, so exactly one process ends it;
+- it publishes what the owner never did: an ``error`` event with code
+  ``internal`` for each topic of the request still open, numbered after the
+  stored events, the last one ending the request. Subscribers on every
+  process get it, and streams of that request end.
+
+If the owner had published its terminal event but died before saving the job,
+the job takes the outcome of that event, and nothing more is published.
+
+An owner that was only cut off, and comes back, must not add to a job it no
+longer runs: saving its outcome is refused (the job is not running any more,
+``storage/jobs.py``), and the events it held for such a request are not stored
+(``storage/outage.py``). What is not fenced: a process whose event loop stood
+still for the whole grace period while its history connections stayed up;
+its next events would follow the error event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+
+import asyncpg
+
+from ..bus import EventBus, RequestEvents
+from ..errors import DatabaseUnavailable, InternalError
+from ..events import TOPICS, StatusEvent, Topic
+from ..storage.availability import FAILURES, bounded
+from ..storage.history import PostgresHistory
+from ..storage.processes import (
+    end_orphan,
+    ended_jobs,
+    forget,
+    forget_gone,
+    heartbeat,
+    orphans,
+    register,
+)
+from .jobs import JobRegistry
+
+log = logging.getLogger(__name__)
+
+GONE = "the server process running this request stopped before it finished"
+
+
+class OrphanReaper:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        bus: EventBus,
+        history: PostgresHistory,
+        jobs: JobRegistry,
+        *,
+        grace: float,
+        timeout: float,
+    ) -> None:
+        self.pool = pool
+        self.bus = bus
+        self.history = history
+        self.jobs = jobs
+        self.grace = grace
+        self.timeout = timeout
+        self.process_id = uuid.uuid4().hex
+        self._task: asyncio.Task[None] | None = None
+        self._away = False
+        # Since when this process has beaten without a miss. Only a process that has
+        # itself been present for the whole grace period may take another for gone:
+        # after an outage of the history database for everyone, every heart-beat is
+        # late, and the first process back must not end the jobs of the others.
+        self._present_since: float | None = None
+
+    async def start(self) -> None:
+        async with bounded(self.pool, self.timeout) as connection:
+            await register(connection, self.process_id)
+        self._present_since = time.monotonic()
+        self._task = asyncio.create_task(self._run(), name="orphan reaper")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        try:
+            async with bounded(self.pool, self.timeout) as connection:
+                await forget(connection, self.process_id)
+        except FAILURES as error:
+            log.warning("could not sign this process off in the history database: %s", error)
+
+    async def _run(self) -> None:
+        interval = self.grace / 5
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.beat()
+            except FAILURES as error:
+                if not self._away:
+                    log.warning("heart-beat to the history database failed: %s", error)
+                self._away = True
+                self._present_since = None
+                continue
+            present_since = self._present_since
+            if present_since is None or time.monotonic() - present_since < self.grace:
+                continue
+            try:
+                await self.reap()
+            except (*FAILURES, DatabaseUnavailable) as error:
+                log.warning("could not end the jobs of processes that are gone: %s", error)
+            except Exception:  # this loop must outlive anything one orphan does to it
+                log.exception("ending the jobs of processes that are gone failed")
+
+    async def beat(self) -> None:
+        async with bounded(self.pool, self.timeout) as connection:
+            unseen = await heartbeat(connection, self.process_id)
+            if unseen is None or unseen > self.grace:
+                log.error(
+                    "this process went unseen by the history database for %s: the others may "
+                    "have ended the jobs it was running",
+                    "longer than the grace period" if unseen is None else f"{unseen:.1f} s",
+                )
+                ended = await ended_jobs(connection, self.jobs.running())
+                # A job that ended here while the query ran was saved by this process.
+                self.history.end_elsewhere(ended.intersection(self.jobs.running()))
+        if self._away:
+            log.info("heart-beat to the history database restored")
+        self._away = False
+        if self._present_since is None:
+            self._present_since = time.monotonic()
+
+    async def reap(self) -> int:
+        """End the orphans found now; how many this process ended."""
+        async with bounded(self.pool, self.timeout) as connection:
+            found = await orphans(connection, self.process_id, self.grace)
+            await forget_gone(connection, self.grace)
+        ended = 0
+        for row in found:
+            ended += await self._end(row["request_id"], row["topic"], row["owner"])
+        return ended
+
+    async def _end(self, request_id: str, topic: Topic, owner: str) -> bool:
+        events = await self.bus.history.request_events(request_id)
+        last = next((event for event in reversed(events) if event.final), None)
+        if last is not None:  # it had ended; only the job was not saved
+            status, error = last.status, last.metadata.get("error")
+        else:
+            status, error = "error", InternalError(GONE).to_error()
+        async with bounded(self.pool, self.timeout) as connection:
+            if not await end_orphan(connection, request_id, owner, status, error):
+                return False  # ended meanwhile, by its owner or another process
+        if last is not None:
+            log.warning(
+                "job %s of a process that is gone had ended; saved as %s", request_id, status
+            )
+            return True
+        publisher = RequestEvents.continuing(self.bus, request_id, events)
+        open_topics = _open_topics(events, topic, publisher)
+        for index, open_topic in enumerate(open_topics):
+            stage = next(
+                (event.stage for event in reversed(events) if event.topic == open_topic),
+                "received",
+            )
+            await publisher.finish(
+                open_topic,
+                "error",
+                f"Failed while {stage}: {GONE}",
+                final=index == len(open_topics) - 1,
+                error=error,
+                failedStage=stage,
+            )
+        log.warning(
+            "job %s was left running by a process that is gone: ended as failed", request_id
+        )
+        return True
+
+
+def _open_topics(events: list[StatusEvent], topic: Topic, publisher: RequestEvents) -> list[Topic]:
+    """The topics of the request that need a terminal event, in the order they run."""
+    started = {event.topic for event in events}
+    open_topics: list[Topic] = [t for t in TOPICS if t in started and not publisher.ended(t)]
+    if open_topics:
+        return open_topics
+    # Nothing open: the job's own topic has not started yet, or (NL → SQL then execute)
+    # the conversion ended and the execution had not published yet.
+    waiting: list[Topic] = [t for t in TOPICS if not publisher.ended(t)]
+    return [topic] if topic in waiting else waiting[:1]
