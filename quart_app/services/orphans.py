@@ -16,12 +16,21 @@ database all that time. Any other process then ends it:
 If the owner had published its terminal event but died before saving the job,
 the job takes the outcome of that event, and nothing more is published.
 
+Only a process that has itself beaten without a miss for the whole grace
+period looks for orphans. After an outage of the history database for every
+process, all heart-beats are late; the first process back must not end the
+jobs of the others, which are about to beat again.
+
 An owner that was only cut off, and comes back, must not add to a job it no
-longer runs: saving its outcome is refused (the job is not running any more,
-``storage/jobs.py``), and the events it held for such a request are not stored
-(``storage/outage.py``). What is not fenced: a process whose event loop stood
-still for the whole grace period while its history connections stayed up;
-its next events would follow the error event.
+longer runs. The events it held for such a request are not stored, its own
+subscribers get the other process's last event even though they saw later
+eventIds meanwhile (``storage/outage.py``), the job is stopped, everything it
+publishes for it from then on is dropped (``PostgresHistory.end_elsewhere``),
+and saving its outcome is refused (the job is not running any more,
+``storage/jobs.py``). What is not fenced: a process whose event loop stood
+still for the whole grace period while its history connections stayed up; it
+learns at its next heart-beat that its jobs were ended, and events it
+published before that follow the error event.
 """
 
 from __future__ import annotations
@@ -124,10 +133,10 @@ class OrphanReaper:
         async with bounded(self.pool, self.timeout) as connection:
             unseen = await heartbeat(connection, self.process_id)
             if unseen is None or unseen > self.grace:
-                log.error(
-                    "this process went unseen by the history database for %s: the others may "
-                    "have ended the jobs it was running",
-                    "longer than the grace period" if unseen is None else f"{unseen:.1f} s",
+                log.warning(
+                    "this process went unseen by the history database for %s, longer than "
+                    "the grace period: other processes may have ended its jobs",
+                    "a long time" if unseen is None else f"{unseen:.1f} s",
                 )
                 ended = await ended_jobs(connection, self.jobs.running())
                 # A job that ended here while the query ran was saved by this process.
