@@ -191,6 +191,7 @@ class TcpProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._flowing = asyncio.Event()
         self._flowing.set()
+        self._cut_marker: bytes | None = None
 
     def hang(self) -> None:
         """Stop passing bytes either way, on open and new connections, like a network that
@@ -200,6 +201,11 @@ class TcpProxy:
     def resume(self) -> None:
         """Pass the held bytes on, and go on as before."""
         self._flowing.set()
+
+    def cut_after(self, marker: bytes) -> None:
+        """Once: pass on the next client message holding ``marker``, then drop that
+        connection before any answer to it comes back (a commit that may have happened)."""
+        self._cut_marker = marker
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -228,16 +234,34 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers.update({writer, upstream_writer})
+        cut = asyncio.Event()
         await asyncio.gather(
-            self._pipe(reader, upstream_writer),
-            self._pipe(upstream_reader, writer),
+            self._pipe(reader, upstream_writer, cut, upstream=True),
+            self._pipe(upstream_reader, writer, cut, upstream=False),
             return_exceptions=True,
         )
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        cut: asyncio.Event,
+        *,
+        upstream: bool,
+    ) -> None:
         try:
             while data := await reader.read(65536):
                 await self._flowing.wait()
+                if cut.is_set():
+                    break
+                marker = self._cut_marker
+                if upstream and marker is not None and marker in data:
+                    self._cut_marker = None
+                    cut.set()  # no answer goes back from here on
+                    writer.write(data)
+                    await writer.drain()
+                    await asyncio.sleep(0.3)  # the database acts on it meanwhile
+                    break
                 writer.write(data)
                 await writer.drain()
         finally:

@@ -225,11 +225,20 @@ class KeepingThroughOutages:
         }
         todo = []
         fenced: set[str] = set()
+        already = 0
         for draft, event in outage.held[:count]:
             if draft.request_id in ended:
                 fenced.add(draft.request_id)
-            elif (draft.request_id, draft.sequence) not in done:
+            elif (draft.request_id, draft.sequence) in done:
+                already += 1
+            else:
                 todo.append((draft, event))
+        if already:
+            log.warning(
+                "%d held events had been stored already, by a write whose commit went through "
+                "though its answer never came; they are not stored twice",
+                already,
+            )
         if not todo:
             return [], since, fenced
         if last < todo[0][1].event_id:

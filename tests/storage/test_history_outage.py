@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 
 from tests.servers import (
@@ -177,6 +178,50 @@ async def test_another_process_stored_meanwhile(
                 )
                 assert replayed == stored_a
             assert "Traceback" not in a.log() + b.log(), a.log()
+    finally:
+        await proxy.stop()
+
+
+async def test_a_write_whose_commit_went_through_unanswered_is_not_stored_twice(
+    servers: Any, history_url: str, database: TestDatabase
+) -> None:
+    """The connection drops after COMMIT is sent, before its answer: the events are stored,
+    the process does not know it, and holds them. It must not store them a second time."""
+    proxy, server = await behind_proxy(servers, history_url, database)
+    rid = new_id()
+    seen: list[dict[str, Any]] = []
+    reading = asyncio.create_task(collect_sse(server.url, f"/sse/topic/requests/{rid}", seen))
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            await asyncio.sleep(0.5)  # the stream is open, and the server idle
+            proxy.cut_after(b"COMMIT")
+            await http.post(
+                "/api/query-execution/execute",
+                json={"sql": SLOW_QUERY, "requestId": rid},
+                headers={"Prefer": "respond-async"},
+            )
+            await asyncio.wait_for(reading, 30)
+            assert_one_request(seen)
+            await wait_until(lambda: "held events stored" in server.log(), timeout=30)
+            assert "the history database cannot store events" in server.log()
+            assert "had been stored already" in server.log()
+            assert await wait_for_events(http, rid) == seen
+            assert (await http.get(f"/api/jobs/{rid}")).json()["status"] == "success"
+        connection = await asyncpg.connect(history_url)
+        try:
+            copies = await connection.fetch(
+                """
+                SELECT (body::jsonb ->> 'sequence')::int AS sequence, count(*) AS copies
+                  FROM quart_app.status_events WHERE request_id = $1
+                 GROUP BY 1 ORDER BY 1
+                """,
+                rid,
+            )
+        finally:
+            await connection.close()
+        assert [(row["sequence"], row["copies"]) for row in copies] == [
+            (index, 1) for index in range(1, len(seen) + 1)
+        ]
     finally:
         await proxy.stop()
 
