@@ -13,6 +13,13 @@ Only if another process stored events meanwhile (the counter has passed the
 first held id) do the held events go after those, under new ids: each
 process's subscribers saw a different order during the outage, and one eventId
 cannot resume both. That case is logged with what it cost.
+
+A write cut off after its COMMIT was sent may have been stored after all: held
+events already in the table (same requestId and sequence) are not stored again.
+A request that another process ended meanwhile, having taken this one for gone
+(``services/orphans.py``), keeps that end as its last event: what is held for
+it here is dropped, and its subscribers here get that end although they saw
+later eventIds.
 """
 
 from __future__ import annotations
@@ -202,8 +209,8 @@ class KeepingThroughOutages:
     ) -> tuple[list[StatusEvent], list[StatusEvent], set[str]]:
         """Store ``outage.held[:count]``.
 
-        Returns the events as stored, every event stored since the outage began, and how
-        the requests another process had ended, whose held events were not stored.
+        Returns the events as stored, every event stored since the outage began, and the
+        requests that another process ended meanwhile, whose held events were not stored.
         """
         last = await connection.fetchval("SELECT last_id FROM quart_app.event_ids FOR UPDATE")
         since = [
