@@ -42,7 +42,7 @@ from .availability import FAILURES, bounded, unavailable
 from .jobs import CANCEL_CHANNEL
 from .memory import Deliver
 from .migrations import migrate
-from .outage import KeepingThroughOutages, Outage, Pending
+from .outage import KeepingThroughOutages, Key, Outage, Pending, key
 from .retention import Retention, prune
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ class PostgresHistory(KeepingThroughOutages):
         self._closing = False
         self.outage: Outage | None = None
         self._storing: asyncio.Task[None] | None = None
+        # The batch being written, and each of its events once a catch-up delivered it.
+        self._in_flight: dict[Key, StatusEvent | None] = {}
         # Requests of this process that another one ended while it could not be seen.
         self.ended_elsewhere: set[str] = set()
 
@@ -234,17 +236,33 @@ class PostgresHistory(KeepingThroughOutages):
     async def _write_pending(self) -> None:
         while self._pending:
             batch = self._take(self.batch_size)
+            self._in_flight = {key(draft): None for draft, _ in batch}
             try:
                 events = await self._write([draft for draft, _ in batch])
             except FAILURES as error:
+                async with self._order:
+                    # The commit may have gone through with its answer lost, and our own
+                    # NOTIFY delivered the events already: then they are stored, not held.
+                    committed = [self._in_flight.get(key(draft)) for draft, _ in batch]
+                    self._in_flight = {}
+                    if None in committed:
+                        self.outage = Outage(base=self._delivered)
+                if self.outage is None:
+                    log.warning(
+                        "a history write lost its answer (%s), but it had been committed", error
+                    )
+                    for (_, future), stored in zip(batch, committed, strict=True):
+                        if stored is not None and not future.done():
+                            future.set_result(stored)
+                    continue
                 log.error(
                     "the history database cannot store events (%s); delivering them from "
                     "memory and storing them once it is back",
                     error,
                 )
-                self.outage = Outage(base=self._delivered)
                 await self._hold(batch)
                 return
+            self._in_flight = {}
             async with self._order:
                 try:
                     await self._catch_up(events[0].event_id - 1)
@@ -309,6 +327,10 @@ class PostgresHistory(KeepingThroughOutages):
             upto,
         )
         events = [event_from_json(row["body"], final=row["final"]) for row in rows]
+        if self._in_flight:
+            for event in events:
+                if key(event) in self._in_flight:
+                    self._in_flight[key(event)] = event
         if events:
             self._deliver(events)
         self._delivered = upto
