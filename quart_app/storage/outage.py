@@ -14,8 +14,11 @@ first held id) do the held events go after those, under new ids: each
 process's subscribers saw a different order during the outage, and one eventId
 cannot resume both. That case is logged with what it cost.
 
-A write cut off after its COMMIT was sent may have been stored after all: held
-events already in the table (same requestId and sequence) are not stored again.
+A write cut off after its COMMIT was sent may have been stored after all. If
+the process's own NOTIFY delivered its events before the write gave up, they
+count as stored and no outage begins (``PostgresHistory._write_pending``);
+otherwise they are held, and on storing, those already in the table (same
+requestId and sequence) are not stored again.
 A request that another process ended meanwhile, having taken this one for gone
 (``services/orphans.py``), keeps that end as its last event: what is held for
 it here is dropped, and its subscribers here get that end although they saw
