@@ -186,7 +186,7 @@ async def test_a_write_whose_commit_went_through_unanswered_is_not_stored_twice(
     servers: Any, history_url: str, database: TestDatabase
 ) -> None:
     """The connection drops after COMMIT is sent, before its answer: the events are stored,
-    the process does not know it, and holds them. It must not store them a second time."""
+    and the writer does not know it. Nothing may be delivered or stored twice."""
     proxy, server = await behind_proxy(servers, history_url, database)
     rid = new_id()
     seen: list[dict[str, Any]] = []
