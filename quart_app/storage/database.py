@@ -92,7 +92,7 @@ class Database:
                 self.pool.terminate()
             self.pool = None
         if self._server is not None:
-            await asyncio.to_thread(self._server.cleanup)
+            await asyncio.to_thread(_stop_embedded, self._server)
             self._server = None
             log.info("embedded PostgreSQL stopped")
 
@@ -107,6 +107,35 @@ class Database:
         self._server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         uri: str = self._server.get_uri()
         return uri
+
+
+def _stop_embedded(server: Any) -> None:
+    # pgserver stops PostgreSQL when the last process using it lets go, and keeps those
+    # processes' pids in a file. One that was killed never let go, and PostgreSQL would
+    # outlive every later stop: forget the pids of processes that no longer run first.
+    with server._lock:
+        handles = server.global_process_id_list
+        pids = handles.get()
+        running = [pid for pid in pids if _running(pid)]
+        if running != pids:
+            handles.put(running)
+            log.info(
+                "embedded PostgreSQL: forgot %d pid(s) of killed processes that used it",
+                len(pids) - len(running),
+            )
+    server.cleanup()
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
 
 
 def ensure_runtime_dir() -> None:

@@ -79,7 +79,19 @@ async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
         assert "Loading the demo data set" not in again.log()
         assert query(again, CHECKSUM)[0][0] == embedded_sum
     finally:
-        assert again.stop() == 0
+        assert again.process is not None
+        again.process.kill()  # a killed service never lets go of its embedded PostgreSQL
+        again.process.wait()
+    # The next one starts on the PostgreSQL left running, and still stops it.
+    third = ServerProcess(
+        {"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "third.log"
+    ).start()
+    try:
+        assert query(third, "SELECT count(*) FROM products") == [[500]]
+    finally:
+        assert third.stop() == 0
+    assert "forgot 1 pid(s) of killed processes" in third.log()
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
 
     # The same seed gives the same rows in a fresh database of the same PostgreSQL version.
     if await db.fetchval("SHOW server_version_num") == embedded_version:
