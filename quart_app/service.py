@@ -145,18 +145,13 @@ class Service:
             self.bus.history = history
         await self.bus.start()
         if isinstance(self.bus.history, PostgresHistory):
-            history = self.bus.history
-            assert history.pool is not None
-            pool, timeout = history.pool, self.config.history_timeout_seconds
+            timeout = self.config.history_timeout_seconds
             self.orphans = OrphanReaper(
-                pool,
-                self.bus,
-                history,
-                self.jobs,
-                grace=self.config.process_grace_seconds,
-                timeout=timeout,
+                self.bus, self.jobs, grace=self.config.process_grace_seconds, timeout=timeout
             )
-            self.jobs.store = PostgresJobStore(pool, timeout=timeout, owner=self.orphans.process_id)
+            self.jobs.store = PostgresJobStore(
+                self.orphans.pool, timeout=timeout, owner=self.orphans.process_id
+            )
             await self.orphans.start()
 
     async def shutdown(self) -> None:

@@ -65,27 +65,18 @@ GONE = "the server process running this request stopped before it finished"
 
 
 class OrphanReaper:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        bus: EventBus,
-        history: PostgresHistory,
-        jobs: JobRegistry,
-        *,
-        grace: float,
-        timeout: float,
-    ) -> None:
-        self.pool = pool
+    def __init__(self, bus: EventBus, jobs: JobRegistry, *, grace: float, timeout: float) -> None:
+        assert isinstance(bus.history, PostgresHistory) and bus.history.pool is not None
         self.bus = bus
-        self.history = history
+        self.history = bus.history
+        self.pool: asyncpg.Pool = bus.history.pool
         self.jobs = jobs
         self.grace = grace
         self.timeout = timeout
         self.process_id = uuid.uuid4().hex
         self._task: asyncio.Task[None] | None = None
-        self._away = False
-        # Since when this process has beaten without a miss. Only a process that has
-        # itself been present for the whole grace period may take another for gone:
+        # Since when this process has beaten without a miss (None: its last beat failed).
+        # Only a process present for the whole grace period may take another for gone:
         # after an outage of the history database for everyone, every heart-beat is
         # late, and the first process back must not end the jobs of the others.
         self._present_since: float | None = None
@@ -114,9 +105,8 @@ class OrphanReaper:
             try:
                 await self.beat()
             except FAILURES as error:
-                if not self._away:
+                if self._present_since is not None:
                     log.warning("heart-beat to the history database failed: %s", error)
-                self._away = True
                 self._present_since = None
                 continue
             present_since = self._present_since
@@ -141,10 +131,8 @@ class OrphanReaper:
                 ended = await ended_jobs(connection, self.jobs.running())
                 # A job that ended here while the query ran was saved by this process.
                 self.history.end_elsewhere(ended.intersection(self.jobs.running()))
-        if self._away:
-            log.info("heart-beat to the history database restored")
-        self._away = False
         if self._present_since is None:
+            log.info("heart-beat to the history database restored")
             self._present_since = time.monotonic()
 
     async def reap(self) -> int:
@@ -158,7 +146,7 @@ class OrphanReaper:
         return ended
 
     async def _end(self, request_id: str, topic: Topic, owner: str) -> bool:
-        events = await self.bus.history.request_events(request_id)
+        events = await self.history.request_events(request_id)
         last = next((event for event in reversed(events) if event.final), None)
         if last is not None:  # it had ended; only the job was not saved
             status, error = last.status, last.metadata.get("error")
