@@ -135,17 +135,15 @@ class OrphanReaper:
             log.info("heart-beat to the history database restored")
             self._present_since = time.monotonic()
 
-    async def reap(self) -> int:
-        """End the orphans found now; how many this process ended."""
+    async def reap(self) -> None:
+        """End the orphans found now (those another process ends first are skipped)."""
         async with bounded(self.pool, self.timeout) as connection:
             found = await orphans(connection, self.process_id, self.grace)
             await forget_gone(connection, self.grace)
-        ended = 0
         for row in found:
-            ended += await self._end(row["request_id"], row["topic"], row["owner"])
-        return ended
+            await self._end(row["request_id"], row["topic"], row["owner"])
 
-    async def _end(self, request_id: str, topic: Topic, owner: str) -> bool:
+    async def _end(self, request_id: str, topic: Topic, owner: str) -> None:
         events = await self.history.request_events(request_id)
         last = next((event for event in reversed(events) if event.final), None)
         if last is not None:  # it had ended; only the job was not saved
@@ -154,12 +152,12 @@ class OrphanReaper:
             status, error = "error", InternalError(GONE).to_error()
         async with bounded(self.pool, self.timeout) as connection:
             if not await end_orphan(connection, request_id, owner, status, error):
-                return False  # ended meanwhile, by its owner or another process
+                return  # ended meanwhile, by its owner or another process
         if last is not None:
             log.warning(
                 "job %s of a process that is gone had ended; saved as %s", request_id, status
             )
-            return True
+            return
         publisher = RequestEvents.continuing(self.bus, request_id, events)
         open_topics = _open_topics(events, topic, publisher)
         for index, open_topic in enumerate(open_topics):
@@ -178,7 +176,6 @@ class OrphanReaper:
         log.warning(
             "job %s was left running by a process that is gone: ended as failed", request_id
         )
-        return True
 
 
 def _open_topics(events: list[StatusEvent], topic: Topic, publisher: RequestEvents) -> list[Topic]:

@@ -42,8 +42,8 @@ async def insert_job(connection: asyncpg.Connection, job: Job, owner: str | None
         raise RequestIdInUse(job.request_id) from None
 
 
-async def save_job(connection: asyncpg.Connection, job: Job) -> bool:
-    """Keep how the job ended; False when it had ended already (another process ended it)."""
+async def save_job(connection: asyncpg.Connection, job: Job) -> None:
+    """Keep how the job ended, unless it had ended already (another process ended it)."""
     status = await connection.execute(
         """
         UPDATE quart_app.jobs
@@ -67,8 +67,6 @@ async def save_job(connection: asyncpg.Connection, job: Job) -> bool:
             job.request_id,
             job.status,
         )
-        return False
-    return True
 
 
 async def fetch_job(connection: asyncpg.Connection, request_id: str) -> dict[str, Any] | None:
