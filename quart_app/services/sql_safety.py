@@ -1,48 +1,63 @@
 """Decides whether SQL is one read-only statement, before it goes near the database.
 
-This is the first of two guards: statements also run inside a READ ONLY
-transaction with a statement timeout, so anything that slips past this parser
-still cannot change data.
+The statement is parsed by PostgreSQL's own grammar (libpg_query, through pglast),
+so it is judged as the server will read it: comments, dollar quotes, quoted and
+Unicode-escaped names and operators mean here what they mean there. This is the
+second guard. The first is the database role user SQL logs in as, which can only
+read (storage/sandbox.py), inside a READ ONLY transaction with time and resource
+caps; what this check refuses never reaches the database at all.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from sqlparse import keywords
-from sqlparse import tokens as T
-from sqlparse.engine import StatementSplitter
-from sqlparse.lexer import Lexer
-from sqlparse.sql import Statement, Token
+from pglast import parser
 
-from ..errors import InvalidRequest, UnsafeSQL
+from ..errors import InvalidRequest, SQLError, UnsafeSQL
 
-StatementKind = Literal["query", "explain", "show"]
+StatementKind = Literal["query", "explain"]
 
-_QUERY_STARTS: Final = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "("})
-_EXPLAIN_OPTIONS: Final = frozenset({"ANALYZE", "ANALYSE", "VERBOSE"})
-_LOCKING: Final = frozenset({"UPDATE", "SHARE", "NO", "KEY"})
-# Functions that act outside the statement's own read: on other sessions, the
-# server's files, settings, large objects, other databases or replication.
+# Functions that act outside the statement's own read, named as PostgreSQL resolves
+# them (the last part of a qualified name): on other sessions, the server's files,
+# settings, WAL and replication, large objects, locks and notifications, statistics,
+# the catalog; and those that run SQL given to them as a string, which no check of
+# the statement's text can see into. The database role refuses most of these by
+# itself; docs/reliability.md ("What the sandbox is") says which layer stops what.
 FORBIDDEN_FUNCTIONS: Final = frozenset(
     {
+        # other sessions
         "pg_terminate_backend",
         "pg_cancel_backend",
+        "pg_log_backend_memory_contexts",
+        # settings and the server
+        "set_config",
         "pg_reload_conf",
         "pg_rotate_logfile",
-        "pg_log_backend_memory_contexts",
-        "set_config",
-        "pg_read_file",
-        "pg_read_binary_file",
-        "pg_ls_dir",
-        "pg_ls_logdir",
-        "pg_ls_waldir",
-        "pg_ls_tmpdir",
-        "pg_ls_archive_statusdir",
+        "pg_promote",
+        "pg_import_system_collations",
+        # server files
         "pg_stat_file",
+        "pg_current_logfile",
+        "pg_file_write",
+        "pg_file_rename",
+        "pg_file_unlink",
+        "pg_file_sync",
+        # WAL, backups and replication
+        "pg_switch_wal",
+        "pg_create_restore_point",
+        "pg_backup_start",
+        "pg_backup_stop",
+        "pg_start_backup",
+        "pg_stop_backup",
+        "pg_logical_emit_message",
+        "pg_drop_replication_slot",
+        "pg_replication_slot_advance",
+        # large objects
         "lo_import",
         "lo_export",
         "lo_create",
@@ -50,95 +65,65 @@ FORBIDDEN_FUNCTIONS: Final = frozenset(
         "lo_unlink",
         "lo_put",
         "lo_from_bytea",
-        "dblink",
-        "dblink_exec",
-        "dblink_connect",
-        "dblink_connect_u",
-        "dblink_send_query",
+        "lo_open",
+        "lo_truncate",
+        "lo_truncate64",
+        "lowrite",
+        # notifications (the service's own channels are NOTIFY channels)
         "pg_notify",
-        "pg_advisory_lock",
-        "pg_advisory_xact_lock",
-        "pg_advisory_lock_shared",
-        "pg_advisory_xact_lock_shared",
-        "pg_try_advisory_lock",
-        "pg_try_advisory_xact_lock",
-        "pg_switch_wal",
-        "pg_promote",
-        "pg_create_restore_point",
-        "pg_backup_start",
-        "pg_backup_stop",
-        "pg_create_physical_replication_slot",
-        "pg_create_logical_replication_slot",
-        "pg_drop_replication_slot",
-        "pg_replication_origin_create",
-        "pg_file_write",
-        "pg_file_rename",
-        "pg_file_unlink",
+        # sequences
+        "nextval",
+        "setval",
+        # SQL given as a string
+        "ts_stat",
+        "ts_rewrite",
         "query_to_xml",
+        "query_to_xmlschema",
         "query_to_xml_and_xmlschema",
-        "table_to_xml",
         "cursor_to_xml",
+        "cursor_to_xmlschema",
+        "table_to_xml",
+        "table_to_xmlschema",
+        "table_to_xml_and_xmlschema",
+        "schema_to_xml",
+        "schema_to_xmlschema",
+        "schema_to_xml_and_xmlschema",
+        "database_to_xml",
+        "database_to_xmlschema",
+        "database_to_xml_and_xmlschema",
+        "crosstab",
+        "crosstab2",
+        "crosstab3",
+        "crosstab4",
+        "connectby",
     }
 )
-
-
-# sqlparse's default lexer reads several dialects at once, and where they differ
-# from PostgreSQL it reads text as harmless that PostgreSQL runs: ``# `` starts a
-# comment (PostgreSQL: the XOR operator), ``[...]`` and backticks quote names
-# (PostgreSQL: subscripts), and a backslash escapes a quote in every string and
-# quoted name (PostgreSQL: only in E'...' strings; connections run with
-# standard_conforming_strings on). Each would hide a function call from the
-# checks below. This lexer is sqlparse's own rules with those replaced by
-# PostgreSQL's; it is an instance of our own, so sqlparse's shared default is
-# left as it is.
-_NOT_POSTGRES: Final = frozenset(
-    {
-        r"(--|# )\+.*?(\r\n|\r|\n|$)",
-        r"(--|# ).*?(\r\n|\r|\n|$)",
-        r"`(``|[^`])*`",
-        r"´(´´|[^´])*´",  # noqa: RUF001 - sqlparse's rule, character for character
-        r"'(''|\\'|[^'])*'",
-        r'"(""|\\"|[^"])*"',
-        r'(""|".*?[^\\]")',
-        r"(?<![\w\])])(\[[^\]\[]+\])",
-    }
+# Families, by the start of their names.
+FORBIDDEN_PREFIXES: Final = (
+    "pg_read_",  # pg_read_file, pg_read_binary_file
+    "pg_ls_",  # pg_ls_dir, pg_ls_waldir, pg_ls_tmpdir, ...
+    "pg_advisory_",  # locks held past the statement, on keys the service uses
+    "pg_try_advisory_",
+    "pg_stat_reset",
+    "pg_stat_statements_reset",
+    "pg_replication_origin_",
+    "pg_create_",  # replication slots, restore points
+    "pg_copy_",  # replication slots
+    "pg_logical_slot_",
+    "pg_wal_replay_",
+    "dblink",
 )
-_POSTGRES_REGEX: Final = [
-    (r"--.*?(\r\n|\r|\n|$)", T.Comment.Single),
-    (r"E'(''|\\[\s\S]|[^'\\])*'", T.String.Single),  # E'...': backslash escapes
-    (r"U&'(''|[^'])*'", T.String.Single),
-    (r"U&\"(\"\"|[^\"])*\"", T.Name),  # a name spelt with Unicode escapes; see _name
-    (r"B'[01]*'|X'[0-9A-F]*'", T.String.Single),
-    (r"'(''|[^'])*'", T.String.Single),
-    (r'"(""|[^"])*"', T.String.Symbol),
-]
-_KEPT = [(rule, kind) for rule, kind in keywords.SQL_REGEX if rule not in _NOT_POSTGRES]
-if len(keywords.SQL_REGEX) - len(_KEPT) != len(_NOT_POSTGRES):
-    raise RuntimeError("sqlparse's lexer rules changed: review _NOT_POSTGRES in sql_safety.py")
-_LEXER: Final = Lexer()
-_LEXER.default_initialization()  # sqlparse's keywords
-_LEXER.set_SQL_REGEX(_POSTGRES_REGEX + _KEPT)
-# Statements longer than this (each space is a token) are refused: none written by
-# hand or by a model comes near it, and lexing takes about 6 µs a token.
-MAX_TOKENS: Final = 50_000
-_LONG_SQL: Final = 10_000  # characters; a check of this many takes a few ms
-_UNICODE_ESCAPE: Final = re.compile(r"\\(\\|[0-9A-Fa-f]{4}|\+[0-9A-Fa-f]{6})")
 
-
-def _statements(sql: str) -> list[Statement]:
-    tokens = []
-    for token in _LEXER.get_tokens(sql):
-        tokens.append(token)
-        if len(tokens) > MAX_TOKENS:
-            raise UnsafeSQL(f"the statement is too long to check: over {MAX_TOKENS:,} tokens")
-    return list(StatementSplitter().process(iter(tokens)))
+_MAX_DEPTH: Final = 3_000  # levels of the parse tree; none written by hand or by a model come near
+_LONG_SQL: Final = 10_000  # characters; a check of this many takes about a millisecond
+_WRITES: Final = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 
 
 @dataclass(frozen=True, slots=True)
 class CheckedSQL:
     """A statement that passed the checks: its text without the trailing ``;``, and its kind.
 
-    ``query`` statements can be planned with ``EXPLAIN``; ``explain`` and ``show`` cannot.
+    ``query`` statements can be planned with ``EXPLAIN``; ``explain`` ones cannot.
     """
 
     sql: str
@@ -146,32 +131,31 @@ class CheckedSQL:
 
 
 def check_sql(sql: str) -> CheckedSQL:
-    """The statement, if ``sql`` is exactly one read-only statement; else ``UnsafeSQL``."""
+    """The statement, if ``sql`` is exactly one read-only statement; else ``UnsafeSQL``.
+
+    SQL that PostgreSQL's grammar rejects raises ``SQLError`` with SQLSTATE 42601,
+    as the database would answer it.
+    """
     if not sql.strip():
         raise InvalidRequest("sql must not be empty")
-    statements = [
-        statement
-        for statement in _statements(sql)
-        if statement.token_first(skip_cm=True, skip_ws=True) is not None
-        and any(not _ignorable(token) and token.value != ";" for token in statement.flatten())
-    ]
+    try:
+        tree = json.loads(parser.parse_sql_json(sql))
+    except parser.ParseError as error:
+        message = str(error.args[0])
+        if message.startswith(("memory exhausted", "stack depth limit exceeded")):
+            raise UnsafeSQL("the statement is nested too deeply to check") from None
+        raise SQLError(message, sqlstate="42601") from None
+    except RecursionError:
+        raise UnsafeSQL("the statement is nested too deeply to check") from None
+    statements = tree.get("stmts", [])
     if not statements:
         raise InvalidRequest("sql holds only comments")
     if len(statements) > 1:
         raise UnsafeSQL(f"only one statement may run, found {len(statements)}")
     statement = statements[0]
-    for token in statement.flatten():
-        # PostgreSQL nests block comments; a reader that does not would take the end of
-        # the inner one for the end of the comment, and read what follows as code.
-        if token.ttype in T.Comment.Multiline and "/*" in token.value[2:]:
-            raise UnsafeSQL("nested /* comments */ are not allowed")
-    tokens = [token for token in statement.flatten() if not _ignorable(token)]
-    kind = _kind(tokens)
-    _check_tokens(tokens)
-    text = str(statement).strip()
-    while text.endswith(";"):
-        text = text[:-1].rstrip()
-    return CheckedSQL(text, kind)
+    kind = _kind(statement["stmt"])
+    _check_nodes(statement["stmt"])
+    return CheckedSQL(_text(sql, statement), kind)
 
 
 async def check_sql_async(sql: str) -> CheckedSQL:
@@ -181,70 +165,102 @@ async def check_sql_async(sql: str) -> CheckedSQL:
     return check_sql(sql)
 
 
-def _name(token: Token) -> str:
-    """The name a token spells, as PostgreSQL folds it: U&"d\\0061ta" is data."""
-    value = str(token.value)
-    if value[:3].upper() == 'U&"':
-        value = _UNICODE_ESCAPE.sub(
-            lambda m: "\\" if m[1] == "\\" else chr(int(m[1].lstrip("+"), 16)), value[3:-1]
-        )
-        return value.replace('""', '"')
-    if value.startswith('"'):
-        return value[1:-1].replace('""', '"')
-    return value.lower()
-
-
-def _ignorable(token: Token) -> bool:
-    return token.is_whitespace or token.ttype in T.Comment
-
-
-def _word(token: Token) -> str:
-    return str(token.value).upper()
-
-
-def _kind(tokens: list[Token]) -> StatementKind:
-    first = _word(tokens[0])
-    if first in _QUERY_STARTS:
+def _kind(node: dict[str, Any]) -> StatementKind:
+    ((name, body),) = node.items()
+    if name == "SelectStmt":
         return "query"
-    if first == "SHOW":
-        return "show"
-    if first == "EXPLAIN":
-        position = 1
-        while position < len(tokens):
-            word = _word(tokens[position])
-            if word in _EXPLAIN_OPTIONS:
-                position += 1
-            elif word == "(" and tokens[position].ttype in T.Punctuation and position == 1:
-                depth = 0
-                for position in range(position, len(tokens)):  # noqa: B020
-                    depth += {"(": 1, ")": -1}.get(tokens[position].value, 0)
-                    if depth == 0:
-                        break
-                position += 1
-            else:
-                break
-        if position < len(tokens) and _word(tokens[position]) in _QUERY_STARTS:
-            return "explain"
-        raise UnsafeSQL("EXPLAIN is allowed only for SELECT, WITH, VALUES and TABLE statements")
+    if name == "ExplainStmt":
+        options = {_option(option) for option in body.get("options", [])}
+        if options & {"analyze", "analyse"}:
+            raise UnsafeSQL("EXPLAIN ANALYZE runs the statement and is not allowed")
+        if "SelectStmt" not in body["query"]:
+            raise UnsafeSQL("EXPLAIN is allowed only for SELECT, WITH, VALUES and TABLE statements")
+        return "explain"
+    if name in _WRITES:
+        raise UnsafeSQL(f"{_statement_name(name)} modifies data and is not allowed")
     raise UnsafeSQL(
-        f"{first} statements are not allowed: only one read-only statement "
-        "(SELECT, WITH … SELECT, VALUES, TABLE, EXPLAIN of those, SHOW) may run"
+        f"{_statement_name(name)} statements are not allowed: only one read-only statement "
+        "(SELECT, WITH … SELECT, VALUES, TABLE, or EXPLAIN of those) may run"
     )
 
 
-def _check_tokens(tokens: list[Token]) -> None:
-    for index, token in enumerate(tokens):
-        word = _word(token)
-        following = _word(tokens[index + 1]) if index + 1 < len(tokens) else ""
-        if token.ttype in T.Keyword.DML and word != "SELECT":
-            raise UnsafeSQL(f"{word} modifies data and is not allowed, not even inside WITH")
-        if token.ttype in T.Keyword.DDL or token.ttype in T.Keyword.DCL:
-            raise UnsafeSQL(f"{word} changes the database and is not allowed")
-        if token.ttype in T.Keyword and word == "INTO":
-            raise UnsafeSQL("SELECT … INTO creates a table and is not allowed")
-        if token.ttype in T.Keyword and word == "FOR" and following in _LOCKING:
-            raise UnsafeSQL("row locking (FOR UPDATE / FOR SHARE) is not allowed")
-        if word == "UESCAPE":
-            raise UnsafeSQL("UESCAPE is not supported: write Unicode escapes with \\")
-        if following == "(" and _name(token) in FORBIDDEN_FUNCTIONS:
-            raise UnsafeSQL(f"the function {_name(token)}() is not allowed")
+def _option(option: dict[str, Any]) -> str:
+    return str(option.get("DefElem", {}).get("defname", ""))
+
+
+_NAMES: Final = {
+    "VariableSetStmt": "SET",
+    "VariableShowStmt": "SHOW",
+    "TransactionStmt": "transaction control",
+    "CreateTableAsStmt": "CREATE TABLE AS",
+    "CopyStmt": "COPY",
+    "DoStmt": "DO",
+    "CallStmt": "CALL",
+}
+
+
+def _statement_name(node_name: str) -> str:
+    if node_name in _NAMES:
+        return _NAMES[node_name]
+    words = node_name.removesuffix("Stmt")
+    return "".join(f" {c}" if c.isupper() else c for c in words).strip().upper()
+
+
+def _check_nodes(root: dict[str, Any]) -> None:
+    for name, body in _walk(root):
+        if name in _WRITES:
+            raise UnsafeSQL(
+                f"{_statement_name(name)} modifies data and is not allowed, not even inside WITH"
+            )
+        if name == "SelectStmt":
+            if "intoClause" in body:
+                raise UnsafeSQL("SELECT … INTO creates a table and is not allowed")
+            if "lockingClause" in body:
+                raise UnsafeSQL("row locking (FOR UPDATE / FOR SHARE) is not allowed")
+        elif name.endswith("Stmt") and name != "ExplainStmt":
+            raise UnsafeSQL(f"{_statement_name(name)} is not allowed inside a query")
+        elif name == "FuncCall":
+            _check_function(body["funcname"][-1]["String"]["sval"])
+        elif name == "ColumnRef":
+            # Attribute notation calls a function too: (x).f is f(x).
+            last = body["fields"][-1]
+            if "String" in last:
+                _check_function(last["String"]["sval"], called=False)
+        elif name == "A_Indirection":
+            for part in body.get("indirection", []):
+                if "String" in part:
+                    _check_function(part["String"]["sval"], called=False)
+
+
+def _check_function(function: str, *, called: bool = True) -> None:
+    if function in FORBIDDEN_FUNCTIONS or function.startswith(FORBIDDEN_PREFIXES):
+        what = f"{function}()" if called else function
+        raise UnsafeSQL(f"the function {what} is not allowed")
+
+
+def _walk(root: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every node of the parse tree, as (type, fields), without recursion."""
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise UnsafeSQL("the statement is nested too deeply to check")
+        if isinstance(value, dict):
+            if len(value) == 1:
+                ((name, body),) = value.items()
+                if name[:1].isupper() and isinstance(body, dict):
+                    yield name, body
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+
+
+def _text(sql: str, statement: dict[str, Any]) -> str:
+    # Locations are byte offsets into the UTF-8 text; a length of 0 means "to the end".
+    raw = sql.encode()
+    start = statement.get("stmt_location", 0)
+    length = statement.get("stmt_len", 0)
+    text = (raw[start : start + length] if length else raw[start:]).decode().strip()
+    while text.endswith(";"):
+        text = text[:-1].rstrip()
+    return text
