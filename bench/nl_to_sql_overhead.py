@@ -9,7 +9,9 @@ The difference is what the pipeline itself costs.
     DATABASE_URL=postgresql://... python bench/nl_to_sql_overhead.py [--runs 500]
 
 Without DATABASE_URL it uses the embedded database in QUART_APP_DATA_DIR (or
-the default data folder), loading the demo data set if needed.
+the default data folder), loading the demo data set if needed. DATABASE_URL must
+log in as a role that can only read, as for the service itself (README, "What
+SQL may run"), or set QUART_APP_ACCEPT_UNSAFE_DATABASE_ROLE=on.
 """
 
 from __future__ import annotations

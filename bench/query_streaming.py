@@ -36,7 +36,7 @@ import asyncpg
 from quart_app.bus import Destination
 from quart_app.config import Config
 from quart_app.service import Service
-from quart_app.storage import demo_data
+from quart_app.storage import demo_data, sandbox
 from quart_app.storage.values import jsonable_row
 
 SQL = "SELECT id, customer_id, url, viewed_at FROM page_views"
@@ -96,10 +96,24 @@ async def main() -> None:
     await admin.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(args.admin_url)
     url = urlunsplit(parts._replace(path=f"/{name}"))
+    # User SQL runs as a role that may only read, as the service insists; the bare paths too.
+    reader = f"bench_reader_{uuid.uuid4().hex[:8]}"
+    reader_url = urlunsplit(
+        parts._replace(path=f"/{name}", netloc=f"{reader}@{parts.netloc.rpartition('@')[2]}")
+    )
     try:
         connection = await asyncpg.connect(url)
         await demo_data.load(connection)
+        await sandbox.prepare_reader(
+            connection,
+            role=reader,
+            schemas=("public",),
+            limits=sandbox.ReaderLimits(
+                statement_timeout_ms=600_000, temp_file_limit_kb=1024 * 1024, work_mem_kb=65536
+            ),
+        )
         await connection.close()
+        url = reader_url
         config = Config(
             database_url=url,
             history_url="memory",
@@ -123,6 +137,7 @@ async def main() -> None:
             await service.shutdown()
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.execute(f'DROP ROLE IF EXISTS "{reader}"')
         await admin.close()
     bare_s = statistics.median(times["bare"])
     like_s = statistics.median(times["like"])

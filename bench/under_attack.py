@@ -2,9 +2,10 @@
 
     python bench/under_attack.py [--subscribers 80] [--rate 125] [--seconds 12]
 
-One quart_app server (memory history, its default limits but for two: STOMP
+One quart_app server (memory history, its default limits but for three: STOMP
 heart-beats offered at 2 s and subscriber queues of 200 events, so that silent
-and stalled clients are found within a phase rather than after a minute). In
+and stalled clients are found within a phase rather than after a minute, and at
+most 500 streams in all, so that the flood reaches it). In
 every phase ``--subscribers`` good subscribers (half SSE, half STOMP, from
 127.0.0.1, in two load processes) receive ``--rate`` events per second for
 ``--seconds`` seconds, each recording receipt minus send time as in
@@ -15,7 +16,8 @@ every phase ``--subscribers`` good subscribers (half SSE, half STOMP, from
   never read.
 - silent: 100 STOMP clients promise a heart-beat every second and never send one.
 - flood: one address opens 1,000 SSE streams at once (to a request that never
-  comes, so that what it holds adds no deliveries) and holds what it gets.
+  comes, so that what it holds adds no deliveries) and holds what it gets; a
+  stream the server closes to make room (the body ends) is counted, not reopened.
 - trickle: 100 HTTP requests sent one byte a second (slowloris) and 100 STOMP
   CONNECT frames sent one byte per WebSocket message every 200 ms.
 
@@ -103,14 +105,16 @@ async def stalled(port: int, seen: dict[str, int]) -> None:
     for _ in range(50):
         sock = await tcp(port, "127.0.0.2", rcvbuf=4096)
         reader, writer = await asyncio.open_connection(sock=sock)
-        writer.write(f"GET {SSE_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        writer.write(f"GET {SSE_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         readers.append(reader)
     for _ in range(50):
         sock = await tcp(port, "127.0.0.2", rcvbuf=4096)
         # The WebSocket by hand (wsproto), so that nothing reads the socket after the handshake.
         reader, writer = await asyncio.open_connection(sock=sock)
         client = WSConnection(ConnectionType.CLIENT)
-        writer.write(client.send(Request(host="x", target="/ws", subprotocols=["v12.stomp"])))
+        writer.write(
+            client.send(Request(host="127.0.0.1", target="/ws", subprotocols=["v12.stomp"]))
+        )
         client.receive_data(await reader.readuntil(b"\r\n\r\n"))
         list(client.events())  # the server accepted
         for frame in (
@@ -155,12 +159,16 @@ async def flood(port: int, seen: dict[str, int]) -> None:
         reader, writer = await asyncio.open_connection(sock=sock)
         writers.append(writer)
         # A request that never comes: the streams are held, but add no deliveries.
-        writer.write(b"GET /sse/topic/requests/flood HTTP/1.1\r\nHost: x\r\n\r\n")
+        writer.write(b"GET /sse/topic/requests/flood HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         status = (await reader.readline()).split(b" ")[1:2]
-        key = {b"200": "held", b"429": "refused 429"}.get(status[0] if status else b"", "other")
+        key = {b"200": "let in", b"429": "refused 429"}.get(status[0] if status else b"", "other")
         seen[key] = seen.get(key, 0) + 1
-        while await reader.read(65536):  # held streams are read, as a browser would
-            pass
+        received = b""
+        while chunk := await reader.read(65536):  # held streams are read, as a browser would
+            received = received[-16:] + chunk
+            if b"\r\n0\r\n\r\n" in received:  # the last chunk: the server ended the body
+                seen["closed to make room"] = seen.get("closed to make room", 0) + 1
+                break
 
     try:
         await asyncio.gather(*(one() for _ in range(1000)), return_exceptions=True)
@@ -174,7 +182,7 @@ async def trickle(port: int, seen: dict[str, int]) -> None:
     async def slowloris() -> None:
         sock = await tcp(port, "127.0.0.5")
         reader, writer = await asyncio.open_connection(sock=sock)
-        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        writer.write(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         started = time.monotonic()
         try:
             while True:
@@ -275,6 +283,7 @@ def main() -> None:
     server = servers(settings)["quart_app"]
     # The benchmark's own load comes from one address; here the limit is what is tested.
     server.env.pop("QUART_APP_MAX_STREAMS_PER_CLIENT")  # type: ignore[union-attr]
+    server.env["QUART_APP_MAX_STREAMS"] = "500"  # type: ignore[index]
     server.env["QUART_APP_SUBSCRIBER_QUEUE_SIZE"] = "200"  # type: ignore[index]
     print(
         f"under attack: {args.subscribers} good subscribers, {args.rate:g} events/s "

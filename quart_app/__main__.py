@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import signal
 import sys
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
+from hypercorn.utils import LifespanFailureError
 from quart import Quart
 
 from .app import create_app
 from .auth import LOOPBACK_HOSTS
 from .config import Config, ConfigError
+from .storage.database import UnsafeDatabaseRole
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m quart_app", description=__doc__)
     parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        "--host",
+        help="address to listen on (default QUART_APP_LISTEN_HOST, else 127.0.0.1); "
+        "requests must name it, or a loopback name, as their Host",
     )
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     args = parser.parse_args(argv)
@@ -29,27 +34,38 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as error:
         print(f"quart_app: configuration error: {error}", file=sys.stderr)
         return 2
+    # The Host check (hosts.py) answers to the address listened on.
+    config = dataclasses.replace(config, listen_host=args.host or config.listen_host)
+    host = config.listen_host
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("asyncio").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     logging.getLogger("asyncpg.pool").addFilter(_one_line)
+    # A start refused on purpose is said in one line below, not logged with a traceback.
+    logging.getLogger("quart_app.app").addFilter(_not_refused)
 
-    if config.api_token is None and args.host not in LOOPBACK_HOSTS:
+    if config.api_token is None and host not in LOOPBACK_HOSTS:
         logging.getLogger("quart_app").warning(
             "listening on %s without QUART_APP_API_TOKEN: anyone who can reach this address "
             "can run queries on the database",
-            args.host,
+            host,
         )
     hypercorn = HypercornConfig()
-    hypercorn.bind = [
-        f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
-    ]
+    hypercorn.bind = [f"[{host}]:{args.port}" if ":" in host else f"{host}:{args.port}"]
     hypercorn.accesslog = None
     hypercorn.errorlog = logging.getLogger("hypercorn.error")  # log through our handler only
     hypercorn.graceful_timeout = 5
-    asyncio.run(_serve(create_app(config), hypercorn))
+    app = create_app(config)
+    try:
+        asyncio.run(_serve(app, hypercorn))
+    except LifespanFailureError:
+        refused = app.extensions.get("startup_refused")
+        if refused is None:
+            raise
+        print(f"quart_app: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -62,6 +78,10 @@ def _one_line(record: logging.LogRecord) -> bool:
         record.exc_info = None
         record.exc_text = None
     return True
+
+
+def _not_refused(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], UnsafeDatabaseRole))
 
 
 async def _serve(app: Quart, hypercorn: HypercornConfig) -> None:

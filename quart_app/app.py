@@ -15,8 +15,10 @@ from werkzeug.exceptions import HTTPException
 from .auth import check_origin, check_token, cors_origins, presented_token
 from .blueprints import api, dashboard
 from .config import Config
-from .errors import APIError, ForbiddenOrigin, Unauthorized
+from .errors import APIError, Busy, ForbiddenHost, ForbiddenOrigin, Unauthorized
+from .hosts import AllowedHosts, check_host, listens_everywhere, machine_names
 from .service import Service
+from .storage.database import UnsafeDatabaseRole
 from .transports import sse, websocket
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,11 @@ def create_app(config: Config | None = None) -> Quart:
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     origins = cors_origins(config.cors_origins)
+    hosts = AllowedHosts.build(
+        config.allowed_hosts,
+        config.listen_host,
+        machine_names() if listens_everywhere(config.listen_host) else (),
+    )
     cors(
         app,
         allow_origin=origins,
@@ -71,6 +78,7 @@ def create_app(config: Config | None = None) -> Quart:
 
     @app.before_request
     async def authorize() -> None:
+        check_host(request.headers.get("Host"), hosts)  # every request, /health too
         if request.method == "OPTIONS":  # CORS preflights carry no credentials
             return
         check_origin(request.headers.get("Origin"), request.host, origins)
@@ -83,17 +91,20 @@ def create_app(config: Config | None = None) -> Quart:
     async def authorize_websocket() -> None:
         # A token missing from the handshake may still come in STOMP's CONNECT (passcode).
         handshake = quart.websocket
+        check_host(handshake.headers.get("Host"), hosts)
         check_origin(handshake.headers.get("Origin"), handshake.host, origins)
 
     @app.errorhandler(APIError)
     async def api_error(error: APIError) -> Any:
         headers = {}
-        if isinstance(error, Unauthorized | ForbiddenOrigin):
+        if isinstance(error, Unauthorized | ForbiddenOrigin | ForbiddenHost):
             # Refused before the body was read, the connection cannot carry another request:
             # say so, or a client that reuses it gets a reset instead of its next answer.
             headers["Connection"] = "close"
         if isinstance(error, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="quart_app"'
+        if isinstance(error, Busy):
+            headers["Retry-After"] = str(error.retry_after)
         return error.to_body(), error.status, headers
 
     @app.errorhandler(HTTPException)
@@ -104,7 +115,11 @@ def create_app(config: Config | None = None) -> Quart:
 
     @app.before_serving
     async def start() -> None:
-        await service.startup()
+        try:
+            await service.startup()
+        except UnsafeDatabaseRole as error:
+            app.extensions["startup_refused"] = str(error)  # said in one line by __main__
+            raise
 
     @app.after_serving
     async def stop() -> None:

@@ -1,4 +1,4 @@
-"""Who may call, and how much: the API token, allowed origins, streams per client.
+"""Who may call: the API token and allowed origins (streams held: ``streams.py``).
 
 With ``QUART_APP_API_TOKEN`` set, every request but the open paths below needs
 it: as ``Authorization: Bearer <token>``, or as ``?access_token=<token>`` where
@@ -13,9 +13,6 @@ own machine. So a request whose ``Origin`` is neither the server's own nor in
 ``QUART_APP_CORS_ORIGINS`` is refused outright (403): without CORS headers
 the page could not read the answer, but the query would still have run.
 Clients that are not browsers send no ``Origin`` and are not affected.
-
-Each client address may hold ``QUART_APP_MAX_STREAMS_PER_CLIENT`` SSE streams
-and WebSocket sessions at once (``StreamLimit``); more are answered 429.
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ import hmac
 import re
 from urllib.parse import urlsplit
 
-from .errors import ForbiddenOrigin, TooManyStreams, Unauthorized
+from .errors import ForbiddenOrigin, Unauthorized
 
 # What needs no token: liveness, the dashboard page (it takes the token from its own
 # address to call the API), its static files, and the API's description.
@@ -79,31 +76,3 @@ def check_token(expected: str | None, path: str, presented: str | None) -> None:
             "or ?access_token=<token> where headers cannot be set"
             + (" (the token given is not it)" if presented else "")
         )
-
-
-class StreamLimit:
-    """How many SSE streams and WebSocket sessions each client address holds, within a bound.
-
-    Behind a reverse proxy every client has the proxy's address: raise the bound
-    there, or turn it off (0).
-    """
-
-    def __init__(self, per_client: int) -> None:
-        self.per_client = per_client
-        self._held: dict[str, int] = {}
-
-    def acquire(self, address: str) -> None:
-        held = self._held.get(address, 0)
-        if self.per_client and held >= self.per_client:
-            raise TooManyStreams(
-                f"{address} holds {held} streams already, the most one client may "
-                "(QUART_APP_MAX_STREAMS_PER_CLIENT); close some first"
-            )
-        self._held[address] = held + 1
-
-    def release(self, address: str) -> None:
-        held = self._held.get(address, 0) - 1
-        if held > 0:
-            self._held[address] = held
-        else:
-            self._held.pop(address, None)

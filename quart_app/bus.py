@@ -19,11 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import EndedElsewhere
 from .events import TERMINAL_STAGES, TOPICS, EventDraft, Status, StatusEvent, Topic, utc_timestamp
+from .replay_rate import ReplayRate
 
 if TYPE_CHECKING:
     from .storage.memory import HistoryBackend
 
 log = logging.getLogger(__name__)
+
+# Events a replay reads from the history at once: about one write to the client
+# (200 events of ~260 bytes, ~3 ms of decoding), so a replay holds little memory and
+# never takes the event loop for long.
+REPLAY_PAGE = 200
 
 REQUEST_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
 
@@ -62,7 +68,7 @@ class Destination:
 
 
 class SubscriptionEnded(Exception):
-    """The server ended the subscription (it is shutting down)."""
+    """The server ended the subscription (it is shutting down, or made room for another)."""
 
 
 class SlowConsumer(SubscriptionEnded):
@@ -70,10 +76,18 @@ class SlowConsumer(SubscriptionEnded):
 
 
 class Subscription:
-    """One subscriber's bounded queue of events.
+    """One subscriber's bounded queue of events, and its replay.
 
-    Replayed events do not count against the bound; live ones do. A subscriber
-    that lets more than ``max_pending`` live events pile up is cut off:
+    A replay reads kept events a page at a time (``fill``), only once the
+    subscriber has taken the page before: it holds one page, however much history
+    is kept. Live events published meanwhile wait in a buffer of at most
+    ``max_pending``; past that the buffer is dropped, and the replay reads them
+    from the history too. Once a page read finds nothing more, and dropped
+    nothing while it ran, the buffer follows that page and the subscription is
+    live: no gap, no duplicate.
+
+    Replayed events do not count against the bound; live ones do. A live
+    subscriber that lets more than ``max_pending`` events pile up is cut off:
     ``overflowed`` becomes true, the bus drops it, and ``on_overflow`` runs
     (synchronously, inside ``publish``: it must not block).
     """
@@ -92,17 +106,23 @@ class Subscription:
         self.on_overflow = on_overflow
         self.overflowed = False
         self.ended = False
+        # The newest event queued; while replaying, where the next page starts.
         self.last_event_id = 0
         self._pending: deque[StatusEvent] = deque()
         self._replayed = 0
-        self._buffering: list[StatusEvent] | None = None
+        self.replaying = False
+        self._buffer: list[StatusEvent] = []  # live events that came during the replay
+        self._dropped = 0  # how many times the buffer was dropped
         self._bus: EventBus | None = None
 
     def deliver(self, event: StatusEvent) -> None:
         if self.overflowed or event.event_id <= self.last_event_id:
             return
-        if self._buffering is not None:
-            self._buffering.append(event)
+        if self.replaying:
+            if len(self._buffer) >= self.max_pending:
+                self._buffer.clear()  # stored, so the replay reads them from the history
+                self._dropped += 1
+            self._buffer.append(event)
             return
         self.last_event_id = event.event_id
         self._pending.append(event)
@@ -112,13 +132,18 @@ class Subscription:
 
     def deliver_late(self, event: StatusEvent) -> None:
         """Deliver ``event`` even when this subscriber has seen later eventIds (see EventBus)."""
-        if self.overflowed or self._buffering is not None or event.event_id > self.last_event_id:
+        if self.overflowed or self.replaying or event.event_id > self.last_event_id:
             self.deliver(event)
             return
         self._pending.append(event)
         if len(self._pending) - self._replayed > self.max_pending:
             self._overflow()
         self.wakeup.set()
+
+    @property
+    def pending(self) -> int:
+        """Events queued, replayed or live."""
+        return len(self._pending)
 
     def pop(self) -> StatusEvent | None:
         if not self._pending:
@@ -135,10 +160,13 @@ class Subscription:
                     f"subscriber to {self.destination} fell {self.max_pending} events behind"
                 )
             if self.ended and not self._pending:
-                raise SubscriptionEnded("the server is shutting down")
+                raise SubscriptionEnded("the server ended this subscription")
             event = self.pop()
             if event is not None:
                 return event
+            if self.replaying:
+                await self.fill()
+                continue
             self.wakeup.clear()
             try:
                 async with asyncio.timeout(timeout):
@@ -146,21 +174,39 @@ class Subscription:
             except TimeoutError:
                 return None
 
-    def _start_replay(self, after_id: int) -> None:
-        self.last_event_id = after_id
-        self._buffering = []
+    async def fill(self) -> None:
+        """While replaying with nothing pending, queue the next page of kept events.
 
-    def _finish_replay(self, history: list[StatusEvent]) -> None:
-        buffered, self._buffering = self._buffering or [], None
-        for event in history:
+        Raises ``DatabaseUnavailable`` when the history cannot be read.
+        """
+        bus = self._bus
+        if not self.replaying or self._pending or bus is None:
+            return
+        await bus.replay_rate.take(bus.replay_page)
+        dropped = self._dropped
+        page = await bus.history.events_after(
+            self.destination, self.last_event_id, limit=bus.replay_page
+        )
+        for event in page:
             if event.event_id > self.last_event_id:
                 self.last_event_id = event.event_id
                 self._pending.append(event)
                 self._replayed += 1
-        for event in buffered:
-            self.deliver(event)
+        # A short page: the history held nothing more when it was read. Every live event
+        # from before that read is in it or in the buffer, unless the buffer was dropped
+        # while it ran; then the next page has them.
+        if self.replaying and len(page) < bus.replay_page and self._dropped == dropped:
+            self.replaying = False
+            buffered, self._buffer = self._buffer, []
+            for event in buffered:
+                self.deliver(event)
         if self._pending:
             self.wakeup.set()
+
+    def end(self) -> None:
+        """End the subscription: its subscriber takes what is queued, then ``SubscriptionEnded``."""
+        self.ended = True
+        self.wakeup.set()
 
     def _overflow(self) -> None:
         self.overflowed = True
@@ -176,9 +222,18 @@ class Subscription:
 class EventBus:
     """Numbers, keeps and fans out status events."""
 
-    def __init__(self, history: HistoryBackend, *, queue_size: int) -> None:
+    def __init__(
+        self,
+        history: HistoryBackend,
+        *,
+        queue_size: int,
+        replay_page: int = REPLAY_PAGE,
+        replay_rate: ReplayRate | None = None,
+    ) -> None:
         self.history = history
         self.queue_size = queue_size
+        self.replay_page = replay_page
+        self.replay_rate = replay_rate or ReplayRate(0)
         self._by_topic: dict[str, set[Subscription]] = {topic: set() for topic in TOPICS}
         self._by_request: dict[str, set[Subscription]] = {}
 
@@ -255,19 +310,17 @@ class EventBus:
     ) -> AsyncIterator[Subscription]:
         """Live events for ``destination``; with ``after_id``, kept ones after it first.
 
-        The subscription is registered before history is read and buffers live
-        events meanwhile, so the replayed part and the live part meet with no gap
-        and no duplicate even when reading history suspends.
+        Nothing is read here: the subscription is registered at once, and reads
+        the kept events a page at a time as it is drained (``Subscription.fill``).
         """
         subscription = Subscription(
             destination, max_pending=self.queue_size, wakeup=wakeup, on_overflow=on_overflow
         )
         if after_id is not None:
-            subscription._start_replay(after_id)
+            subscription.last_event_id = after_id
+            subscription.replaying = True
         self._add(subscription)
         try:
-            if after_id is not None:
-                subscription._finish_replay(await self.history.events_after(destination, after_id))
             yield subscription
         finally:
             self._remove(subscription)
@@ -278,8 +331,7 @@ class EventBus:
             *(s for group in self._by_topic.values() for s in group),
             *(s for group in self._by_request.values() for s in group),
         ]:
-            subscription.ended = True
-            subscription.wakeup.set()
+            subscription.end()
 
     @property
     def subscriber_count(self) -> int:

@@ -42,6 +42,13 @@ class Config:
     cors_origins: str = (
         "http://localhost:*,http://127.0.0.1:*,https://localhost:*,https://127.0.0.1:*"
     )
+    # Host names requests may carry besides the loopback names and the listening address
+    # (hosts.py: a guard against DNS rebinding). Comma-separated; ports ignored; "*.name"
+    # also allows its subdomains; "*" allows all.
+    allowed_hosts: str = ""
+    # The address listened on: `python -m quart_app --host` sets it (its default when no
+    # --host is given). The Host check allows it, and any IP address when it is 0.0.0.0 or ::.
+    listen_host: str = "127.0.0.1"
     # Bus and transports
     history_size: int = 10_000
     history_synchronous_commit: bool = False
@@ -56,6 +63,9 @@ class Config:
     retention_events: int = 1_000_000
     retention_interval_seconds: float = 60.0
     subscriber_queue_size: int = 1_000
+    # Events all replays together may read from the history per second (0: no bound), so
+    # that clients replaying at once cannot take the event loop from live delivery.
+    replay_events_per_second: int = 20_000
     sse_ping_seconds: float = 15.0
     sse_retry_ms: int = 3_000
     stomp_heartbeat_ms: int = 10_000
@@ -64,9 +74,16 @@ class Config:
     stomp_frame_timeout_seconds: float = 10.0
     # SSE streams and WebSocket sessions one client address may hold at once (0: any number).
     max_streams_per_client: int = 100
+    # SSE streams and WebSocket sessions held in all (0: as many as open files allow). An
+    # idle one costs about 40 KiB, so 10,000 is about 400 MiB. Loopback addresses are not
+    # bounded one by one (every local program shares 127.0.0.1): when this is reached, a
+    # new stream closes the oldest of the address holding the most (streams.py).
+    max_streams: int = 10_000
     # Frames one WebSocket message may carry: each SEND starts a job, so a message of
     # thousands would start thousands at once.
     stomp_max_pending_frames: int = 100
+    # Subscriptions one STOMP session may hold; each may replay history and queue events.
+    stomp_max_subscriptions: int = 64
     # A stream that has just written waits for the next tick of a clock shared by all
     # streams, this far apart, so that events published meanwhile go out in one write
     # (0: every event at once, one write each). See transports/pacing.py.
@@ -80,6 +97,18 @@ class Config:
     progress_interval_ms: int = 100
     pool_min_size: int = 1
     pool_max_size: int = 10
+    # Statements one client (address) may run at once; 0: the pool's size less two.
+    max_statements_per_client: int = 0
+    # A result is cut off (truncated, with the reason) once its rows hold this many bytes
+    # of JSON, however few they are.
+    max_result_bytes: int = 64 * 1024 * 1024
+    # Per statement of user SQL: temp files (sorts, hashes spilling to disk) and memory
+    # for each sort or hash.
+    temp_file_limit_mb: int = 1024
+    work_mem_mb: int = 64
+    # With DATABASE_URL: run even though its role could write, create or signal (user
+    # SQL then has those rights, and only the statement check stands in its way).
+    accept_unsafe_database_role: bool = False
     jobs_kept: int = 10_000
 
     _ENV_NAMES: ClassVar[dict[str, str]] = {
@@ -98,6 +127,7 @@ class Config:
             "stomp_max_frame_bytes",
             "stomp_max_headers",
             "stomp_max_pending_frames",
+            "stomp_max_subscriptions",
             "default_max_rows",
             "max_rows_limit",
             "default_timeout_ms",
@@ -105,11 +135,22 @@ class Config:
             "fetch_batch_rows",
             "pool_max_size",
             "jobs_kept",
+            "max_result_bytes",
+            "temp_file_limit_mb",
+            "work_mem_mb",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{env_name(name)} must be at least 1")
+        if self.max_statements_per_client < 0:
+            raise ValueError(
+                "QUART_APP_MAX_STATEMENTS_PER_CLIENT must be 0 (the pool's size less two) or more"
+            )
         if self.max_streams_per_client < 0:
             raise ValueError("QUART_APP_MAX_STREAMS_PER_CLIENT must be 0 (no limit) or more")
+        if self.replay_events_per_second < 0:
+            raise ValueError("QUART_APP_REPLAY_EVENTS_PER_SECOND must be 0 (no bound) or more")
+        if self.max_streams < 0:
+            raise ValueError("QUART_APP_MAX_STREAMS must be 0 (the open-file limit) or more")
         if self.history_timeout_seconds <= 0:
             raise ValueError("QUART_APP_HISTORY_TIMEOUT_SECONDS must be more than 0")
         if self.process_grace_seconds <= 0:

@@ -49,8 +49,22 @@ class ForbiddenOrigin(APIError):
     code = "forbidden_origin"
 
 
+class ForbiddenHost(APIError):
+    """A ``Host`` this service does not answer to: a DNS-rebinding page, most likely."""
+
+    status = 403
+    code = "forbidden_host"
+
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"this server does not answer to the host name {host[:100]!r}: reach it by "
+            "localhost, 127.0.0.1 or its listening address, or add the name to "
+            "QUART_APP_ALLOWED_HOSTS"
+        )
+
+
 class TooManyStreams(APIError):
-    """One client address holds ``QUART_APP_MAX_STREAMS_PER_CLIENT`` streams already."""
+    """An address other than loopback holds ``QUART_APP_MAX_STREAMS_PER_CLIENT`` streams already."""
 
     status = 429
     code = "too_many_streams"
@@ -106,6 +120,15 @@ class ConversionFailed(APIError):
 class DatabaseUnavailable(APIError):
     status = 503
     code = "database_unavailable"
+
+
+class Busy(APIError):
+    """No database connection for this statement: the pool stayed full for its whole
+    timeout, or its client already runs as many statements as it may."""
+
+    status = 503
+    code = "busy"
+    retry_after = 1  # seconds; sent as Retry-After
 
 
 class LLMUnavailable(APIError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,32 @@ STAGES: Final[Mapping[str, tuple[str, ...]]] = {
     ),
     "query-execution": ("received", "validating", "planning", "executing", "fetching"),
 }
+
+
+# eventIds are stored as bigint: a larger one cannot be asked for.
+MAX_EVENT_ID: Final = 2**63 - 1
+
+
+def parse_event_id(text: str) -> int | None:
+    """``text`` as an eventId to resume after (``0``: from the first), or None when it is not
+    one: ASCII digits only, at most ``MAX_EVENT_ID``, however many leading zeros."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_EVENT_ID)) or int(digits) > MAX_EVENT_ID:
+        return None
+    return int(digits)
+
+
+_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def storable_json(text: str) -> str:
+    """JSON text that PostgreSQL's jsonb can hold: a NUL character in a string (which
+    jsonb refuses) becomes U+FFFD, the replacement character."""
+    if "\\u0000" not in text:
+        return text
+    return _NUL.sub(lambda match: match[1] + "\\ufffd", text)
 
 
 def utc_timestamp(moment: datetime | None = None) -> str:
@@ -75,9 +102,8 @@ class StatusEvent:
             raise ValueError(f"a {self.status} event has stage {TERMINAL_STAGES[self.status]!r}")
         if self.progress is not None and not 0 <= self.progress <= 100:
             raise ValueError(f"progress must be within 0..100, got {self.progress}")
-        object.__setattr__(
-            self, "json", json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
-        )
+        text = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        object.__setattr__(self, "json", storable_json(text))
 
     @property
     def terminal(self) -> bool:

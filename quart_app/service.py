@@ -13,10 +13,10 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from quart import current_app
 
-from .auth import StreamLimit
 from .bus import EventBus
 from .config import Config
 from .errors import InvalidRequest, NotFound
+from .replay_rate import ReplayRate
 from .services.jobs import Job, JobRegistry, MemoryJobStore
 from .services.nl_to_sql.engine import Engine
 from .services.nl_to_sql.offline import OfflineEngine
@@ -29,6 +29,7 @@ from .storage.history import PostgresHistory
 from .storage.jobs import PostgresJobStore
 from .storage.memory import MemoryHistory
 from .storage.retention import Retention
+from .streams import StreamLimit
 from .transports.pacing import WriteClock
 
 M = TypeVar("M", bound=BaseModel)
@@ -84,17 +85,21 @@ class Service:
     jobs: JobRegistry
     query_execution: QueryExecutionService
     nl_to_sql: NlToSqlService
-    operations: Mapping[str, Callable[[Mapping[str, Any]], Awaitable[Job]]] = field(
+    operations: Mapping[str, Callable[[Mapping[str, Any], str], Awaitable[Job]]] = field(
         default_factory=dict
     )
     write_clock: WriteClock = field(default_factory=lambda: WriteClock(0))
-    streams: StreamLimit = field(default_factory=lambda: StreamLimit(0))
+    streams: StreamLimit = field(default_factory=lambda: StreamLimit(0, 0))
     orphans: OrphanReaper | None = None  # with a history database, shared by other processes
 
     @classmethod
     def create(cls, config: Config) -> Service:
         database = Database(config)
-        bus = EventBus(MemoryHistory(config.history_size), queue_size=config.subscriber_queue_size)
+        bus = EventBus(
+            MemoryHistory(config.history_size),
+            queue_size=config.subscriber_queue_size,
+            replay_rate=ReplayRate(config.replay_events_per_second),
+        )
         jobs = JobRegistry(MemoryJobStore(config.jobs_kept))
         query_execution = QueryExecutionService(config, database, bus, jobs)
         nl_to_sql = NlToSqlService(
@@ -108,7 +113,7 @@ class Service:
             query_execution,
             nl_to_sql,
             write_clock=WriteClock(config.write_coalesce_ms / 1000),
-            streams=StreamLimit(config.max_streams_per_client),
+            streams=StreamLimit(config.max_streams, config.max_streams_per_client),
         )
         service.operations = {
             "query-execution/execute": service.execute,
@@ -163,30 +168,37 @@ class Service:
         await self.bus.close()
         await self.database.stop()
 
-    async def start(self, operation: str, body: Any) -> Job:
-        """Start ``operation`` (``query-execution/execute``, ...) from a decoded JSON body."""
+    async def start(self, operation: str, body: Any, *, client: str = "local") -> Job:
+        """Start ``operation`` (``query-execution/execute``, ...) from a decoded JSON body,
+        for ``client`` (its address: statements running at once are capped per client)."""
         try:
             start = self.operations[operation]
         except KeyError:
             raise NotFound(f"no operation {operation!r}") from None
         if not isinstance(body, Mapping):
             raise InvalidRequest("the body must be a JSON object")
-        return await start(body)
+        return await start(body, client)
 
-    async def execute(self, body: Mapping[str, Any]) -> Job:
+    async def execute(self, body: Mapping[str, Any], client: str = "local") -> Job:
         request = parse_body(ExecuteBody, body)
         max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
         return await self.query_execution.submit(
-            ExecuteRequest(request.sql, max_rows, timeout_ms), request_id=request.requestId
+            ExecuteRequest(request.sql, max_rows, timeout_ms, client),
+            request_id=request.requestId,
         )
 
-    async def convert(self, body: Mapping[str, Any]) -> Job:
+    async def convert(self, body: Mapping[str, Any], client: str = "local") -> Job:
         request = parse_body(ConvertBody, body)
         if not request.question.strip():
             raise InvalidRequest("question must not be blank")
         max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
         convert = ConvertRequest(
-            request.question.strip(), request.execute, max_rows, timeout_ms, request.refreshSchema
+            request.question.strip(),
+            request.execute,
+            max_rows,
+            timeout_ms,
+            request.refreshSchema,
+            client,
         )
         return await self.nl_to_sql.submit(convert, request_id=request.requestId)
 

@@ -39,7 +39,7 @@ def fixture_start_server(database: TestDatabase) -> Iterator[Callable[..., Serve
 
     def start(**settings: str) -> ServerProcess:
         env = {
-            "DATABASE_URL": database.url,
+            "DATABASE_URL": database.reader_url,
             "QUART_APP_HISTORY_URL": database.url,
             "QUART_APP_SSE_PING_SECONDS": "1",
             "QUART_APP_STOMP_HEARTBEAT_MS": "1000",

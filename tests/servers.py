@@ -24,6 +24,7 @@ import asyncpg
 import httpx
 from httpx_sse import aconnect_sse
 
+from quart_app.storage import sandbox
 from quart_app.storage.database import ensure_runtime_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,13 +32,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class TestDatabase:
-    """A database that exists only for this test run."""
+    """A database that exists only for this test run, and a role of this run's own that may
+    only read it (``reader_url``), as the service wants for ``DATABASE_URL``."""
 
     __test__ = False
     url: str
     name: str
     host: str
     port: int
+    reader: str = ""
+
+    @property
+    def reader_url(self) -> str:
+        return with_user(self.url, self.reader)
 
     @property
     def address(self) -> tuple[str, int] | str:
@@ -64,10 +71,13 @@ def scratch_database() -> Iterator[TestDatabase]:
     assert admin_url is not None
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     url = _with_database(admin_url, name)
+    reader = f"quart_app_test_reader_{uuid.uuid4().hex[:10]}"
     try:
-        yield _describe(url, name)
+        asyncio.run(make_reader(url, reader))
+        yield _describe(url, name, reader)
     finally:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_admin(admin_url, f'DROP ROLE IF EXISTS "{reader}"'))
         if server is not None:
             server.cleanup()
         if folder is not None:
@@ -76,13 +86,39 @@ def scratch_database() -> Iterator[TestDatabase]:
 
 @contextlib.contextmanager
 def sibling_database(database: TestDatabase) -> Iterator[str]:
-    """Another empty database on the same server, for processes that must share nothing else."""
+    """Another empty database on the same server, for processes that must share nothing else.
+
+    The run's reader role may read it too: ``with_user(url, database.reader)``."""
     name = f"quart_app_aux_{uuid.uuid4().hex[:10]}"
     asyncio.run(_admin(database.url, f'CREATE DATABASE "{name}"'))
+    url = _with_database(database.url, name)
     try:
-        yield _with_database(database.url, name)
+        asyncio.run(make_reader(url, database.reader))
+        yield url
     finally:
         asyncio.run(_admin(database.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def make_reader(url: str, role: str) -> None:
+    """Let ``role`` read the public schema of ``url``'s database, as the service does on the
+    embedded server (tables made later included)."""
+    connection = await asyncpg.connect(url)
+    try:
+        await sandbox.prepare_reader(
+            connection,
+            role=role,
+            schemas=("public",),
+            limits=sandbox.ReaderLimits(
+                statement_timeout_ms=600_000, temp_file_limit_kb=1024 * 1024, work_mem_kb=65536
+            ),
+        )
+    finally:
+        await connection.close()
+
+
+def with_user(url: str, user: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{user}@{parts.netloc.rpartition('@')[2]}").geturl()
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -98,12 +134,16 @@ def _with_database(url: str, name: str) -> str:
     return parts._replace(path=f"/{name}").geturl()
 
 
-def _describe(url: str, name: str) -> TestDatabase:
+def _describe(url: str, name: str, reader: str) -> TestDatabase:
     parts = urlsplit(url)
     query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
     host = query.get("host") or parts.hostname or "127.0.0.1"
     return TestDatabase(
-        url=url, name=name, host=host, port=parts.port or int(query.get("port", 5432))
+        url=url,
+        name=name,
+        host=host,
+        port=parts.port or int(query.get("port", 5432)),
+        reader=reader,
     )
 
 

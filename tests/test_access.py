@@ -152,7 +152,7 @@ def fixture_public_server(database: TestDatabase) -> Iterator[Callable[..., Serv
 
     def start(**env: str) -> ServerProcess:
         server = ServerProcess(
-            {"DATABASE_URL": database.url, "QUART_APP_HISTORY_URL": "memory", **env},
+            {"DATABASE_URL": database.reader_url, "QUART_APP_HISTORY_URL": "memory", **env},
             args=("--host", "0.0.0.0"),
         ).start()
         started.append(server)

@@ -35,6 +35,8 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 Kind = Literal["run", "ask", "convert"]
 _NUMERIC_TYPES = frozenset({"numeric", "money"})
 _TIME_TYPES = frozenset({"timestamptz", "timestamp", "date"})
+# How the service spells the numbers a float holds but text cannot be parsed into by pandas.
+_NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _PATHS = {
     "run": "/api/query-execution/execute",
     "ask": "/api/nl-to-sql/convert",
@@ -416,13 +418,17 @@ def to_dataframe(result: Mapping[str, Any], *, question: str | None = None) -> p
     frame = pd.DataFrame(result["rows"], columns=names)
     for position, column in enumerate(result["columns"]):
         series = frame.iloc[:, position]
-        if column["type"] in _NUMERIC_TYPES:
-            frame.isetitem(position, pd.to_numeric(series))
-        elif column["type"] in _TIME_TYPES:
-            frame.isetitem(
-                position,
-                pd.to_datetime(series, utc=column["type"] == "timestamptz", format="ISO8601"),
-            )
+        # A column pandas cannot hold (money's "$", a date past 2262 or 'infinity') stays text.
+        try:
+            if column["type"] in _NUMERIC_TYPES:
+                frame.isetitem(position, pd.to_numeric(series.replace(_NON_FINITE)))
+            elif column["type"] in _TIME_TYPES:
+                frame.isetitem(
+                    position,
+                    pd.to_datetime(series, utc=column["type"] == "timestamptz", format="ISO8601"),
+                )
+        except (ValueError, OverflowError):
+            pass
     frame.attrs.update(
         {"requestId": result["requestId"], "sql": result["sql"], "truncated": result["truncated"]}
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
@@ -15,9 +14,12 @@ from quart_schema import (
     tag,
 )
 
-from ..errors import InvalidRequest
+from ..bus import valid_request_id
+from ..errors import InvalidRequest, NotFound
 from ..events import TOPICS, Topic
+from ..protocol.json_body import parse_json_body
 from ..service import ConvertBody, ExecuteBody, current_service
+from ..streams import client_of
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -133,7 +135,9 @@ async def execute() -> Any:
 
 async def _start(operation: str) -> Any:
     body = await json_body()
-    job = await current_service().start(operation, body)
+    job = await current_service().start(
+        operation, body, client=client_of(request.scope.get("client"))
+    )
     if _prefers_async():
         return (
             {"requestId": job.request_id, "status": "running"},
@@ -151,7 +155,7 @@ async def _start(operation: str) -> Any:
 async def list_jobs() -> Any:
     """Recent jobs, newest first."""
     limit_text = request.args.get("limit", "50")
-    if not limit_text.isdecimal() or not 1 <= int(limit_text) <= 1000:
+    if not _small_count(limit_text) or not 1 <= int(limit_text) <= 1000:
         raise InvalidRequest("limit must be an integer from 1 to 1000")
     topic = request.args.get("topic") or None
     status = request.args.get("status") or None
@@ -169,6 +173,7 @@ async def list_jobs() -> Any:
 @document_response(ErrorBody, 404)
 async def get_job(request_id: str) -> Any:
     """One job's status."""
+    _check_request_id(request_id)
     return await current_service().jobs.get(request_id)
 
 
@@ -178,6 +183,7 @@ async def get_job(request_id: str) -> Any:
 @document_response(ErrorBody, 404)
 async def job_events(request_id: str) -> Any:
     """The request's kept events, in order, as they were streamed."""
+    _check_request_id(request_id)
     service = current_service()
     events = await service.bus.history.request_events(request_id)
     if not events:
@@ -191,6 +197,7 @@ async def job_events(request_id: str) -> Any:
 @document_response(ErrorBody, 404)
 async def job_result(request_id: str) -> Any:
     """What execute returned, kept with the job."""
+    _check_request_id(request_id)
     return await current_service().jobs.result(request_id)
 
 
@@ -201,16 +208,27 @@ async def job_result(request_id: str) -> Any:
 @document_response(ErrorBody, 409)
 async def cancel_job(request_id: str) -> Any:
     """Cancel a running job: the database query is stopped and a ``cancelled`` event follows."""
+    _check_request_id(request_id)
     await current_service().jobs.cancel(request_id)
     return {"requestId": request_id, "status": "cancelling"}, 202
 
 
 async def json_body() -> Any:
-    data = await request.get_data()
-    try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidRequest(f"the body is not valid JSON: {error}") from None
+    return parse_json_body(await request.get_data())
+
+
+def _check_request_id(request_id: str) -> None:
+    """A requestId no job can have (NUL, 65 characters) is a 404 before any query is made."""
+    if not valid_request_id(request_id):
+        raise NotFound(
+            f"no job with requestId {request_id[:64]!r}: a requestId is 1 to 64 characters "
+            "of A-Za-z0-9._:-"
+        )
+
+
+def _small_count(text: str) -> bool:
+    # isdecimal() alone lets through other scripts' digits and numbers too long for int().
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _prefers_async() -> bool:

@@ -37,6 +37,7 @@ SUPPORTED_VERSIONS: Final = ("1.0", "1.1", "1.2")
 _ESCAPES_12: Final = {"\\\\": "\\", "\\n": "\n", "\\c": ":", "\\r": "\r"}
 _ESCAPES_11: Final = {"\\\\": "\\", "\\n": "\n", "\\c": ":"}
 _ESCAPE_SEQUENCE: Final = re.compile(r"\\.?", re.DOTALL)
+_MAX_COUNT: Final = 2**63 - 1  # content-length, heart-beat: what a peer's int64 can say
 
 
 class StompProtocolError(Exception):
@@ -123,9 +124,10 @@ class FrameParser:
 
         length_text = headers.get("content-length")
         if length_text is not None:
-            if not length_text.isdecimal():
-                raise StompProtocolError(f"invalid content-length {length_text!r}")
-            body_end = body_start + int(length_text)
+            length = _count(length_text)
+            if length is None:
+                raise StompProtocolError(f"invalid content-length {length_text[:40]!r}")
+            body_end = body_start + length
             self._check_size(body_end + 1)
             if len(buffer) <= body_end:
                 return None
@@ -224,10 +226,24 @@ def parse_heartbeat(value: str | None) -> tuple[int, int]:
     """The ``heart-beat`` header as (can send every ms, wants to receive every ms)."""
     if value is None:
         return 0, 0
-    parts = value.split(",")
-    if len(parts) != 2 or not all(part.strip().isdecimal() for part in parts):
-        raise StompProtocolError(f"invalid heart-beat header {value!r}")
-    return int(parts[0]), int(parts[1])
+    counts = [_count(part.strip()) for part in value.split(",")]
+    if len(counts) != 2 or counts[0] is None or counts[1] is None:
+        raise StompProtocolError(f"invalid heart-beat header {value[:60]!r}")
+    return counts[0], counts[1]
+
+
+def _count(text: str) -> int | None:
+    """A header's non-negative integer, at most 2^63 - 1; None when it is not one.
+
+    ASCII digits only, and never more of them than that bound has: ``int()`` takes
+    other scripts' digits, and refuses (ValueError) more than 4300 of them.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(_MAX_COUNT)) or int(digits) > _MAX_COUNT:
+        return None
+    return int(digits)
 
 
 def negotiate_heartbeat(client: tuple[int, int], server: tuple[int, int]) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from ..errors import (
     SQLError,
 )
 from ..storage.database import Database
-from ..storage.values import jsonable_row
+from ..storage.values import sized_row
 from .jobs import Job, JobRegistry, StageReporter, run_step
 from .sql_safety import check_sql_async
 
@@ -38,6 +38,7 @@ class ExecuteRequest:
     sql: str
     max_rows: int
     timeout_ms: int
+    client: str = "local"  # who asked (an address): statements at once are capped per client
 
 
 class QueryExecutionService:
@@ -88,12 +89,13 @@ class _Execution(StageReporter):
             "validating", "Checking that the SQL is one read-only statement", _VALIDATING
         )
         checked = await check_sql_async(self.request.sql)
-        pool = self.database.pool
-        if pool is None:
-            raise DatabaseUnavailable("the database is not connected yet")
+        timeout = self.request.timeout_ms / 1000
+        deadline = asyncio.get_running_loop().time() + timeout
         try:
-            async with asyncio.timeout(self.request.timeout_ms / 1000):
-                async with pool.acquire() as connection:
+            # Waiting for a connection counts against the statement's own time, and one
+            # that never came is Busy (503), not a timeout of a statement that never ran.
+            async with self.database.connection(self.request.client, timeout) as connection:
+                async with asyncio.timeout_at(deadline):
                     result = await self._run_in(connection, checked.sql, checked.kind == "query")
         except TimeoutError:
             raise QueryTimeout(
@@ -115,6 +117,7 @@ class _Execution(StageReporter):
             rowCount=result["rowCount"],
             columns=result["columns"],
             truncated=result["truncated"],
+            truncatedReason=result["truncatedReason"],
             durationMs=result["durationMs"],
         )
 
@@ -123,9 +126,7 @@ class _Execution(StageReporter):
     ) -> dict[str, Any]:
         # READ ONLY is the second guard: whatever slipped past check_sql cannot write.
         async with connection.transaction(readonly=True):
-            await connection.execute(
-                f"SET LOCAL statement_timeout = {int(self.request.timeout_ms)}"
-            )
+            await connection.execute(self.database.caps(self.request.timeout_ms))
             self.stage = "planning"
             estimated = None
             if plannable:
@@ -148,6 +149,9 @@ class _Execution(StageReporter):
         estimated: int | None,
     ) -> dict[str, Any]:
         max_rows = self.request.max_rows
+        max_bytes = self.config.max_result_bytes
+        size = 0
+        reason: str | None = None
         expected = min(estimated, max_rows) if estimated else None
         interval = self.config.progress_interval_ms / 1000
         largest = self.config.fetch_batch_rows
@@ -168,10 +172,16 @@ class _Execution(StageReporter):
                 batch = min(batch * 2, largest)
             elif took > _SLOW_BATCH:
                 batch = max(batch // 2, 1)
-            rows.extend(jsonable_row(row) for row in fetched)
+            for row in fetched:
+                converted, row_size = sized_row(row)
+                size += row_size
+                if size > max_bytes:
+                    truncated, reason = True, "maxResultBytes"
+                    break
+                rows.append(converted)
             if len(rows) > max_rows:
                 del rows[max_rows:]
-                truncated = True
+                truncated, reason = True, "maxRows"
             done = truncated or len(fetched) < wanted
             now = time.monotonic()
             if fetched and (now - last_report >= interval or done):
@@ -184,7 +194,13 @@ class _Execution(StageReporter):
                 )
             if done:
                 break
-        return {"columns": columns, "rows": rows, "rowCount": len(rows), "truncated": truncated}
+        return {
+            "columns": columns,
+            "rows": rows,
+            "rowCount": len(rows),
+            "truncated": truncated,
+            "truncatedReason": reason,
+        }
 
 
 def _from_postgres(error: asyncpg.PostgresError, timeout_ms: int) -> APIError:

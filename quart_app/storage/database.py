@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import functools
 import logging
 import os
 import stat
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 
 from ..config import Config
-from . import demo_data
+from ..errors import Busy, DatabaseUnavailable
+from . import demo_data, sandbox
+from .codecs import install_codecs
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +34,14 @@ def describe_url(url: str) -> str:
 
 
 class Database:
-    """Owns the connection pool, and the embedded server when ``DATABASE_URL`` or
+    """Owns the pool user SQL runs on, and the embedded server when ``DATABASE_URL`` or
     ``QUART_APP_HISTORY_URL`` is not set (history is never kept in the user's database
     unless the history URL points there).
+
+    User SQL logs in as a role that can only read. On the embedded server the service
+    makes that role itself (storage/sandbox.py) and keeps its history in a database of
+    its own that the role cannot connect to; with ``DATABASE_URL`` the role is checked
+    at start, and one that could write, create or signal is refused.
 
     The pool starts empty-tolerant: a database that is down at start-up, or goes
     away later, makes requests fail with ``database_unavailable`` while the
@@ -45,43 +54,157 @@ class Database:
         self.history_url: str | None = config.history_url
         self.pool: asyncpg.Pool | None = None
         self._server: Any = None
+        self._role_checked = config.database_url is None  # the embedded role is made right
+        # A superuser given on purpose can also cap temp files per statement.
+        self._sets_temp_file_limit = False
+        self._running: dict[str, int] = {}  # statements running, per client
+        limit = config.max_statements_per_client
+        self.per_client = limit or max(1, config.pool_max_size - 2)
 
     async def start(self) -> None:
+        embedded_url = None
         if self.config.embedded or self.config.history_url is None:
-            embedded = await asyncio.to_thread(self._start_embedded)
-            self.url = self.url or embedded
-            self.history_url = self.history_url or embedded
+            embedded_url = await asyncio.to_thread(self._start_embedded)
+            await self._prepare_embedded(embedded_url)
         assert self.url is not None
         self.pool = asyncpg.create_pool(
             self.url,
             min_size=0,
             max_size=self.config.pool_max_size,
-            init=_init_connection,
+            init=self._init_connection,
             timeout=CONNECT_TIMEOUT,
-            # Backslashes in '...' are plain characters, as the SQL checks read them.
+            # Backslashes in '...' are plain characters, as PostgreSQL's parser reads them.
             server_settings={"application_name": "quart_app", "standard_conforming_strings": "on"},
         )
         await self.pool
-        if self.config.embedded:
-            async with self.pool.acquire() as connection:
-                await demo_data.ensure_loaded(connection)
-        else:
+        if not self.config.embedded:
             await self._check_reachable()
+
+    async def _prepare_embedded(self, url: str) -> None:
+        admin = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+        try:
+            if self.config.embedded:
+                await demo_data.ensure_loaded(admin)
+                # Processes sharing the data folder start at once: one prepares at a time.
+                async with admin.transaction():
+                    await admin.execute(f"SELECT pg_advisory_xact_lock({_PREPARE_LOCK})")
+                    await sandbox.prepare_reader(
+                        admin, role=sandbox.READER_ROLE, schemas=("public",), limits=self._limits()
+                    )
+                self.url = with_user(url, sandbox.READER_ROLE)
+            if self.config.history_url is None:
+                await sandbox.ensure_database(admin, sandbox.HISTORY_DATABASE)
+                await sandbox.close_database(admin, sandbox.HISTORY_DATABASE)
+                self.history_url = with_database(url, sandbox.HISTORY_DATABASE)
+        finally:
+            await admin.close()
+
+    def _limits(self) -> sandbox.ReaderLimits:
+        return sandbox.ReaderLimits(
+            statement_timeout_ms=self.config.max_timeout_ms,
+            temp_file_limit_kb=self.config.temp_file_limit_mb * 1024,
+            work_mem_kb=self.config.work_mem_mb * 1024,
+        )
 
     async def _check_reachable(self) -> None:
         assert self.pool is not None
         try:
             async with self.pool.acquire() as connection:
                 await connection.fetchval("SELECT 1")
+        except UnsafeDatabaseRole:
+            raise
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             log.warning(
                 "the database at %s is not reachable yet (%s); requests answer "
-                "database_unavailable until it is",
+                "database_unavailable until it is, and its role is checked then",
                 describe_url(self.url or ""),
                 str(error).splitlines()[0] if str(error) else type(error).__name__,
             )
         else:
             log.info("using the database at %s", describe_url(self.url or ""))
+
+    async def _init_connection(self, connection: asyncpg.Connection) -> None:
+        await install_codecs(connection)  # values Python cannot hold arrive as text
+        if not self._role_checked:
+            await self._check_role(connection)
+
+    async def _check_role(self, connection: asyncpg.Connection) -> None:
+        problems = await sandbox.role_problems(connection)
+        user = await connection.fetchval("SELECT current_user")
+        if problems and not self.config.accept_unsafe_database_role:
+            raise UnsafeDatabaseRole(
+                f"DATABASE_URL logs in as {user!r}, which {'; '.join(problems)}: user SQL "
+                "would run with those rights. Connect as a role that can only read, e.g. "
+                f"{await sandbox.reader_sql(connection)} "
+                "(or set QUART_APP_ACCEPT_UNSAFE_DATABASE_ROLE=on to run anyway)"
+            )
+        if problems:
+            log.warning(
+                "DATABASE_URL logs in as %r, which %s; running anyway, as "
+                "QUART_APP_ACCEPT_UNSAFE_DATABASE_ROLE says: the database role is no "
+                "boundary for user SQL, only the statement check is",
+                user,
+                "; ".join(problems),
+            )
+        self._sets_temp_file_limit = bool(
+            await connection.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        )
+        if not self._sets_temp_file_limit and await connection.fetchval(
+            "SELECT current_setting('temp_file_limit') = '-1'"
+        ):
+            log.warning(
+                "temp files of user SQL are not capped: run ALTER ROLE %s SET temp_file_limit "
+                "= '1GB' as a superuser (only a superuser may set it)",
+                user,
+            )
+        self._role_checked = True
+
+    def caps(self, timeout_ms: int) -> str:
+        """``SET LOCAL`` statements that cap one statement's time and memory."""
+        caps = (
+            f"SET LOCAL statement_timeout = {int(timeout_ms)}; "
+            f"SET LOCAL work_mem = {self.config.work_mem_mb * 1024}"
+        )
+        if self._sets_temp_file_limit:
+            caps += f"; SET LOCAL temp_file_limit = {self.config.temp_file_limit_mb * 1024}"
+        return caps
+
+    @contextlib.asynccontextmanager
+    async def connection(self, client: str, timeout: float) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one statement of ``client``, waited for at most ``timeout`` s.
+
+        ``Busy`` when ``client`` already runs its share of the pool, or when no connection
+        came free in time: the statement never started, so it is not a timeout.
+        """
+        if self.pool is None:
+            raise DatabaseUnavailable("the database is not connected yet")
+        running = self._running.get(client, 0)
+        if running >= self.per_client:
+            raise Busy(
+                f"this client already runs {running} statements at once, the most it may "
+                "(QUART_APP_MAX_STATEMENTS_PER_CLIENT): retry when one has finished"
+            )
+        self._running[client] = running + 1
+        try:
+            try:
+                connection = await asyncio.wait_for(self.pool.acquire(), timeout)
+            except TimeoutError:
+                raise Busy(
+                    f"every database connection stayed in use for {timeout * 1000:.0f} ms "
+                    "(QUART_APP_POOL_MAX_SIZE): the statement did not start"
+                ) from None
+            except UnsafeDatabaseRole as error:
+                raise DatabaseUnavailable(str(error)) from None
+            try:
+                yield connection
+            finally:
+                await self.pool.release(connection)
+        finally:
+            left = self._running[client] - 1
+            if left:
+                self._running[client] = left
+            else:
+                del self._running[client]
 
     async def stop(self) -> None:
         if self.pool is not None:
@@ -99,14 +222,48 @@ class Database:
     def _start_embedded(self) -> str:
         ensure_runtime_dir()
         import pgserver  # imported late: it reads XDG_RUNTIME_DIR when imported
+        from pgserver import postgres_server
 
         data_dir = self.config.data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = data_dir / "pgdata"
         log.info("starting embedded PostgreSQL in %s", pgdata)
-        self._server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        # The postmaster inherits pg_ctl's environment, and any role that may read
+        # /proc/<pid>/environ would find the service's secrets there: pgserver offers no
+        # way to pass an environment, so its pg_ctl is given only what PostgreSQL needs.
+        start = postgres_server.pg_ctl  # type: ignore[attr-defined]
+        postgres_server.pg_ctl = functools.partial(start, env=postgres_environment())  # type: ignore[attr-defined]
+        try:
+            self._server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        finally:
+            postgres_server.pg_ctl = start  # type: ignore[attr-defined]
         uri: str = self._server.get_uri()
         return uri
+
+
+class UnsafeDatabaseRole(Exception):
+    """``DATABASE_URL``'s role could do more than read, and that was not accepted."""
+
+
+_PREPARE_LOCK: Final = 7_311_542_901  # advisory lock key, on the embedded server only
+# What the embedded postmaster keeps of the service's environment.
+_POSTGRES_ENVIRONMENT: Final = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ")
+
+
+def postgres_environment() -> dict[str, str]:
+    """The environment the embedded PostgreSQL starts with: locale and path, no secrets."""
+    return {name: os.environ[name] for name in _POSTGRES_ENVIRONMENT if name in os.environ}
+
+
+def with_user(url: str, user: str) -> str:
+    """``url`` logging in as ``user``, with no password (the embedded server trusts its socket)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+def with_database(url: str, database: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 def _stop_embedded(server: Any) -> None:
@@ -147,10 +304,3 @@ def ensure_runtime_dir() -> None:
     fallback.mkdir(mode=0o700, exist_ok=True)
     fallback.chmod(0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(fallback)
-
-
-async def _init_connection(connection: asyncpg.Connection) -> None:
-    for name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )

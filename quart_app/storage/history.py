@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from ..errors import EndedElsewhere
-from ..events import EventDraft, StatusEvent, event_from_json
+from ..events import MAX_EVENT_ID, EventDraft, StatusEvent, event_from_json
 from .availability import FAILURES, bounded, unavailable
 from .jobs import CANCEL_CHANNEL
 from .memory import Deliver
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "quart_app_events"
+_RANGE = re.compile(r"([0-9]{1,19}),([0-9]{1,19})")
+_MAX_EVENT_ID = 2**63 - 1  # bigint
+# Of the pool's four connections, replays read on at most two at once.
+_REPLAY_READERS = 2
 
 
 class PostgresHistory(KeepingThroughOutages):
@@ -79,6 +84,7 @@ class PostgresHistory(KeepingThroughOutages):
         self._pending: deque[Pending] = deque()
         self._wakeup = asyncio.Event()
         self._order = asyncio.Lock()  # delivery happens under it, in eventId order
+        self._replays = asyncio.Semaphore(_REPLAY_READERS)
         self._delivered = 0
         self._writer: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -156,30 +162,40 @@ class PostgresHistory(KeepingThroughOutages):
         self._wakeup.set()
         return future
 
-    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
+    async def events_after(
+        self, destination: Destination, after_id: int, *, limit: int
+    ) -> list[StatusEvent]:
         outage = self.outage
         if outage is not None and after_id >= outage.base:
-            return outage.held_after(after_id, destination.matches)
+            return outage.held_after(after_id, destination.matches, limit=limit)
         column, value = (
             ("request_id", destination.request_id)
             if destination.request_id
             else ("topic", destination.topic)
         )
-        with unavailable():
-            rows = await self._fetch(
-                f"""
-                SELECT body, final
-                  FROM quart_app.status_events
-                 WHERE {column} = $1 AND event_id > $2
-                 ORDER BY event_id
-                """,
-                value,
-                after_id,
-            )
+        # During an outage the table may hold other processes' events under the ids this
+        # one numbers its held events with: those after the outage's base come from memory.
+        upto = outage.base if outage is not None else MAX_EVENT_ID
+        # Pages share the pool with the writer and the catch-up, which deliver live events:
+        # replays take no more than their share of its connections.
+        async with self._replays:
+            with unavailable():
+                rows = await self._fetch(
+                    f"""
+                    SELECT body, final
+                      FROM quart_app.status_events
+                     WHERE {column} = $1 AND event_id > $2 AND event_id <= $3
+                     ORDER BY event_id
+                     LIMIT $4
+                    """,
+                    value,
+                    after_id,
+                    upto,
+                    limit,
+                )
         events = [event_from_json(row["body"], final=row["final"]) for row in rows]
-        if outage is not None:
-            stored = [event for event in events if event.event_id <= outage.base]
-            return stored + outage.held_after(after_id, destination.matches)
+        if outage is not None and len(events) < limit:
+            events += outage.held_after(after_id, destination.matches, limit=limit - len(events))
         return events
 
     async def request_events(self, request_id: str) -> list[StatusEvent]:
@@ -333,7 +349,8 @@ class PostgresHistory(KeepingThroughOutages):
                     self._in_flight[key(event)] = event
         if events:
             self._deliver(events)
-        self._delivered = upto
+            # Never past what is stored: a notification's range is only a hint to read.
+            self._delivered = events[-1].event_id
 
     def end_elsewhere(self, request_ids: set[str]) -> None:
         """Another process ended these requests: publish nothing more for them, and stop them."""
@@ -348,8 +365,13 @@ class PostgresHistory(KeepingThroughOutages):
                 self.on_cancel(request_id)
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
-        last = int(payload.rpartition(",")[2])
-        asyncio.get_running_loop().create_task(self._on_notify(last))
+        match = _RANGE.fullmatch(payload)
+        if match is None or int(match[2]) > _MAX_EVENT_ID:
+            log.warning(
+                "ignored a notification on %s that is no event range: %.80r", CHANNEL, payload
+            )
+            return
+        asyncio.get_running_loop().create_task(self._on_notify(int(match[2])))
 
     async def _on_notify(self, last: int) -> None:
         async with self._order:

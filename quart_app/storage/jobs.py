@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from ..errors import RequestIdInUse
-from ..events import utc_timestamp
+from ..events import storable_json, utc_timestamp
 from .availability import FAILURES, bounded, unavailable
 
 if TYPE_CHECKING:
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CANCEL_CHANNEL = "quart_app_cancel"
+# A value the history database refuses to hold (too large, malformed): a data error, not
+# the database being away.
+UNSTORABLE = (asyncpg.DataError, asyncpg.ProgramLimitExceededError)
 
 
 async def insert_job(connection: asyncpg.Connection, job: Job, owner: str | None = None) -> None:
@@ -42,7 +45,7 @@ async def insert_job(connection: asyncpg.Connection, job: Job, owner: str | None
         raise RequestIdInUse(job.request_id) from None
 
 
-async def save_job(connection: asyncpg.Connection, job: Job) -> None:
+async def save_job(connection: asyncpg.Connection, job: Job, *, with_result: bool = True) -> None:
     """Keep how the job ended, unless it had ended already (another process ended it)."""
     status = await connection.execute(
         """
@@ -57,8 +60,8 @@ async def save_job(connection: asyncpg.Connection, job: Job) -> None:
         job.to_dict()["durationMs"],
         job.sql,
         job.row_count,
-        json.dumps(job.error.to_error()) if job.error else None,
-        json.dumps(job.result) if job.result is not None else None,
+        storable_json(json.dumps(job.error.to_error())) if job.error else None,
+        storable_json(json.dumps(job.result)) if job.result is not None and with_result else None,
     )
     if status == "UPDATE 0":
         log.warning(
@@ -167,7 +170,17 @@ class PostgresJobStore:
     async def save(self, job: Job) -> None:
         try:
             async with bounded(self.pool, self.timeout) as connection:
-                await save_job(connection, job)
+                try:
+                    await save_job(connection, job)
+                except UNSTORABLE as error:
+                    # The database is here and refuses the value: keep the job without it.
+                    log.error(
+                        "job %s is kept without its result, which the history database "
+                        "cannot hold: %s",
+                        job.request_id,
+                        error,
+                    )
+                    await save_job(connection, job, with_result=False)
         except FAILURES as error:
             log.warning(
                 "job %s will be saved once the history database is back: %s", job.request_id, error

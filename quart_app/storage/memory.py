@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -28,8 +29,11 @@ class HistoryBackend(Protocol):
         """Number and keep the event; the future is done once it is stored and delivered."""
         ...
 
-    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
-        """Kept events for ``destination`` with eventId > ``after_id``, oldest first."""
+    async def events_after(
+        self, destination: Destination, after_id: int, *, limit: int
+    ) -> list[StatusEvent]:
+        """The first ``limit`` kept events for ``destination`` with eventId > ``after_id``,
+        oldest first: a page of a replay, which reads the next one after the last of it."""
         ...
 
     async def request_events(self, request_id: str) -> list[StatusEvent]: ...
@@ -67,19 +71,21 @@ class MemoryHistory:
         future.set_result(event)
         return future
 
-    async def events_after(self, destination: Destination, after_id: int) -> list[StatusEvent]:
+    async def events_after(
+        self, destination: Destination, after_id: int, *, limit: int
+    ) -> list[StatusEvent]:
         if destination.request_id is not None:
             source: deque[StatusEvent] = self._by_request.get(destination.request_id, deque())
         else:
             source = self._events
-        found = []
-        for event in reversed(source):
-            if event.event_id <= after_id:
-                break
-            if destination.matches(event):
-                found.append(event)
-        found.reverse()
-        return found
+        start = bisect.bisect_right(source, after_id, key=_event_id)
+        # islice skips the older events in C: microseconds for the default 10,000
+        following = itertools.islice(source, start, None)
+        return list(itertools.islice(filter(destination.matches, following), limit))
 
     async def request_events(self, request_id: str) -> list[StatusEvent]:
         return list(self._by_request.get(request_id, ()))
+
+
+def _event_id(event: StatusEvent) -> int:
+    return event.event_id

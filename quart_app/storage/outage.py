@@ -28,6 +28,7 @@ later eventIds.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import deque
@@ -77,10 +78,12 @@ class Outage:
         self.theirs_upto = self.base
 
     def held_after(
-        self, after_id: int, matches: Callable[[StatusEvent], bool]
+        self, after_id: int, matches: Callable[[StatusEvent], bool], *, limit: int | None = None
     ) -> list[StatusEvent]:
-        """The held events after ``after_id`` that ``matches`` accepts, oldest first."""
-        return [event for _, event in self.held if event.event_id > after_id and matches(event)]
+        """The held events after ``after_id`` that ``matches`` accepts, oldest first (the
+        first ``limit`` of them)."""
+        found = (event for _, event in self.held if event.event_id > after_id and matches(event))
+        return list(itertools.islice(found, limit))
 
 
 class KeepingThroughOutages:

@@ -10,6 +10,7 @@ from quart import Blueprint, Response, request
 
 from ..bus import Destination, Subscription, SubscriptionEnded
 from ..errors import DatabaseUnavailable, InvalidRequest, NotFound
+from ..events import MAX_EVENT_ID, parse_event_id
 from ..protocol.sse import encode_comment, encode_event, encode_retry
 from ..service import current_service
 from .pacing import WriteClock
@@ -41,16 +42,24 @@ async def event_stream(name: str) -> Any:
         destination.request_id, after_id
     ):
         return Response(status=204)
-    address = request.remote_addr or "unknown"
-    service.streams.acquire(address)  # 429 when this client holds too many already
+    # 429 when this client holds its share already; when the server holds all it may,
+    # another stream is closed to make room (streams.py).
+    admitted = service.streams.admit(request.remote_addr or "unknown")
     try:
         # Subscribed before the response starts, so that a client which POSTs as soon
         # as it sees the headers cannot miss the first events.
         context = service.bus.subscribe(destination, after_id=after_id)
         subscription = await context.__aenter__()
+        try:
+            # A replay's first page, read now: a history that cannot be read is a 503.
+            await subscription.fill()
+        except BaseException:
+            await context.__aexit__(None, None, None)
+            raise
     except BaseException:
-        service.streams.release(address)
+        service.streams.release(admitted)
         raise
+    admitted.on_end(subscription.end)
     stream = EventStream(
         subscription,
         context,
@@ -58,7 +67,7 @@ async def event_stream(name: str) -> Any:
         retry_ms=service.config.sse_retry_ms,
         end_after_final=destination.request_id is not None,
         clock=service.write_clock,
-        on_close=lambda: service.streams.release(address),
+        on_close=lambda: service.streams.release(admitted),
     )
     response = Response(
         stream,
@@ -73,11 +82,13 @@ def _last_event_id() -> int | None:
     value = request.headers.get("Last-Event-ID") or request.args.get("lastEventId")
     if value is None or value == "":
         return None
-    if not value.isdecimal():
+    after_id = parse_event_id(value)
+    if after_id is None:
         raise InvalidRequest(
-            f"Last-Event-ID must be an eventId (a non-negative integer), got {value[:40]!r}"
+            f"Last-Event-ID must be an eventId (an integer from 0 to {MAX_EVENT_ID}), "
+            f"got {value[:40]!r}"
         )
-    return int(value)
+    return after_id
 
 
 async def _request_finished(request_id: str, after_id: int | None) -> bool:
@@ -137,7 +148,9 @@ class EventStream:
         await self.clock.wait(since=self._wrote_at)
         try:
             event = await self.subscription.get(timeout=self.ping_seconds)
-        except SubscriptionEnded:  # cut off as a slow consumer, or the server is stopping
+        except (SubscriptionEnded, DatabaseUnavailable):
+            # Cut off as a slow consumer, closed to make room, the server stopping, or a
+            # replay page the history could not give: the client resumes from its last id.
             await self.aclose()
             raise StopAsyncIteration from None
         if event is None:

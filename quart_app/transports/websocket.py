@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,8 @@ from quart_cors import cors_exempt
 from ..auth import presented_token, token_matches
 from ..bus import Destination, Subscription
 from ..errors import APIError
+from ..events import MAX_EVENT_ID, parse_event_id
+from ..protocol.json_body import parse_json_body
 from ..protocol.stomp import (
     Frame,
     FrameParser,
@@ -30,6 +31,7 @@ from ..protocol.stomp import (
     parse_heartbeat,
 )
 from ..service import Service, current_service
+from ..streams import client_of
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ _MAX_MESSAGE_BYTES = 65_536
 async def stomp_endpoint() -> None:
     service = current_service()
     address = websocket.remote_addr or "unknown"
-    service.streams.acquire(address)  # refused (429) before the handshake completes
+    # Refused (429) before the handshake completes when this client holds its share
+    # already; when the server holds all it may, another stream is closed to make room.
+    admitted = service.streams.admit(address)
     try:
         offered = websocket.requested_subprotocols
         chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
@@ -58,9 +62,13 @@ async def stomp_endpoint() -> None:
         authenticated = token is None or token_matches(
             token, presented_token(authorization, websocket.args.get("access_token"))
         )
-        await StompSession(service, authenticated=authenticated).run()
+        session = StompSession(
+            service, authenticated=authenticated, client=client_of(websocket.scope.get("client"))
+        )
+        admitted.on_end(session.close_for_room)
+        await session.run()
     finally:
-        service.streams.release(address)
+        service.streams.release(admitted)
 
 
 class CloseSession(Exception):
@@ -91,8 +99,11 @@ class _Subscribed:
 
 
 class StompSession:
-    def __init__(self, service: Service, *, authenticated: bool = True) -> None:
+    def __init__(
+        self, service: Service, *, authenticated: bool = True, client: str = "local"
+    ) -> None:
         config = service.config
+        self.client = client  # the peer's address: statements at once are capped per client
         # False while the server's API token is still owed, in CONNECT's passcode.
         self.authenticated = authenticated
         self.service = service
@@ -109,6 +120,9 @@ class StompSession:
         # joining text avoids decoding every batch again.
         self.control: deque[str] = deque()
         self.wakeup = asyncio.Event()
+        # Set once what was queued has been written and a subscription may be replaying:
+        # then the replayer reads its next page (see _replay).
+        self.page_wanted = asyncio.Event()
         self.closing: CloseSession | None = None
         self._send_text = _raw_send(websocket)
         # When the frame being received must be complete (CONNECT: counted from the
@@ -120,6 +134,7 @@ class StompSession:
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {self.session_id}")
+        replayer = asyncio.create_task(self._replay(), name=f"stomp replayer {self.session_id}")
         reader = asyncio.create_task(self._read_loop(), name=f"stomp reader {self.session_id}")
         try:
             done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -128,7 +143,8 @@ class StompSession:
                     raise error
                 await writer  # the writer sends what is left, then the ERROR or receipt
             else:
-                # The writer only ends by itself when the socket failed under it.
+                # The writer only ends by itself when the socket failed under it, or after
+                # the ERROR of a close decided elsewhere (close_for_room).
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
@@ -141,6 +157,7 @@ class StompSession:
             # Also reached when the client disconnects and Quart cancels this handler.
             reader.cancel()
             writer.cancel()
+            replayer.cancel()
             for subscribed in self.subscriptions.values():
                 await subscribed.context.__aexit__(None, None, None)
             self.subscriptions.clear()
@@ -266,6 +283,13 @@ class StompSession:
             raise CloseSession(
                 "duplicate subscription id", detail=f"id {subscription_id!r} is already subscribed"
             )
+        if len(self.subscriptions) >= self.config.stomp_max_subscriptions:
+            raise CloseSession(
+                "too many subscriptions",
+                detail=f"a session may hold {self.config.stomp_max_subscriptions} subscriptions "
+                "(QUART_APP_STOMP_MAX_SUBSCRIPTIONS); unsubscribe first",
+                code=1008,
+            )
         destination = Destination.parse(path)
         if destination is None:
             raise CloseSession(
@@ -275,21 +299,22 @@ class StompSession:
             )
         after_id = None
         if (last_event_id := frame.headers.get("last-event-id")) is not None:
-            if not last_event_id.isdecimal():
+            after_id = parse_event_id(last_event_id)
+            if after_id is None:
                 raise CloseSession(
-                    "invalid last-event-id", detail=f"{last_event_id!r} is not an eventId"
+                    "invalid last-event-id",
+                    detail=f"{last_event_id[:40]!r} is not an eventId "
+                    f"(an integer from 0 to {MAX_EVENT_ID})",
                 )
-            after_id = int(last_event_id)
         context = self.service.bus.subscribe(
             destination, after_id=after_id, wakeup=self.wakeup, on_overflow=self._overflowed
         )
-        try:
-            subscription = await context.__aenter__()
-        except APIError as error:  # the history to replay from cannot be read
-            raise CloseSession(error.code, detail=error.message) from None
+        subscription = await context.__aenter__()  # reads nothing: the writer reads replays
         ack = frame.headers.get("ack", "auto")
         head = encode_message_head(path, subscription_id, version=self.version or "1.2").decode()
         self.subscriptions[subscription_id] = _Subscribed(path, subscription, context, ack, head)
+        if subscription.replaying:
+            self.page_wanted.set()
 
     async def _unsubscribe(self, frame: Frame) -> None:
         subscribed = self.subscriptions.pop(_required(frame, "id"), None)
@@ -302,11 +327,8 @@ class StompSession:
         if operation == destination or operation not in self.service.operations:
             raise CloseSession("unknown destination", detail=f"cannot SEND to {destination!r}")
         try:
-            body: Any = json.loads(frame.body.decode("utf-8")) if frame.body.strip() else {}
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CloseSession("invalid_request", detail=f"the body is not JSON: {error}") from None
-        try:
-            job = await self.service.start(operation, body)
+            body: Any = parse_json_body(frame.body) if frame.body.strip() else {}
+            job = await self.service.start(operation, body, client=self.client)
         except APIError as error:
             raise CloseSession(error.code, detail=error.message) from None
         return {"request-id": job.request_id}
@@ -326,6 +348,17 @@ class StompSession:
         self.wakeup.set()
 
     def _overflowed(self, subscription: Subscription) -> None:
+        self.wakeup.set()
+
+    def close_for_room(self) -> None:
+        """End the session, to make room for another stream (see streams.py)."""
+        self.closing = self.closing or CloseSession(
+            "closed to make room",
+            detail="the server holds as many streams as it may (QUART_APP_MAX_STREAMS), and "
+            "this was the oldest of the address holding the most; reconnect and subscribe "
+            "with last-event-id to resume",
+            code=1013,  # try again later
+        )
         self.wakeup.set()
 
     async def _write_loop(self) -> None:
@@ -353,6 +386,8 @@ class StompSession:
                         ).decode()
                     )
                 return
+            if any(s.subscription.replaying for s in self.subscriptions.values()):
+                self.page_wanted.set()  # what was queued is written: the next page may come
             if sent:
                 continue
             try:
@@ -369,6 +404,33 @@ class StompSession:
         finally:
             await self._write_all(frames)  # what was collected goes out, even on a cut-off
         return bool(frames)
+
+    async def _replay(self) -> None:
+        """Read a page for one replaying subscription whenever the last has been written.
+
+        Beside the writer, which so never waits for the history or for the replays' turn
+        (``ReplayRate``) while live events are queued; and only once what was queued has
+        been written, so that a session holds a page of history at a time, however many
+        subscriptions replay and however slowly its client reads.
+        """
+        while self.closing is None:
+            await self.page_wanted.wait()
+            self.page_wanted.clear()
+            for subscription_id, subscribed in list(self.subscriptions.items()):
+                subscription = subscribed.subscription
+                if not subscription.replaying:
+                    continue
+                try:
+                    await subscription.fill()
+                except APIError as error:  # the history to replay from cannot be read
+                    self.closing = self.closing or CloseSession(
+                        error.code, detail=f"subscription {subscription_id!r}: {error.message}"
+                    )
+                    self.wakeup.set()
+                    return
+                if not subscription.pending:  # nothing to write, so nothing will ask again
+                    self.page_wanted.set()
+                break
 
     def _collect(self, frames: list[str]) -> None:
         """Append the pending MESSAGE frames of every subscription to ``frames``."""

@@ -27,7 +27,6 @@ UNSAFE: dict[str, list[str]] = {
         "CREATE TABLE t (a int)",
         "CREATE TABLE t AS SELECT * FROM customers",
         "SELECT * INTO customers_copy FROM customers",
-        "TABLE customers INTO customers_copy",
         "DROP TABLE orders",
         "ALTER TABLE customers ADD COLUMN x int",
         "CREATE INDEX ON customers (name)",
@@ -109,6 +108,44 @@ UNSAFE: dict[str, list[str]] = {
         "SELECT query_to_xml('DELETE FROM orders RETURNING 1', true, true, '')",
         "VALUES (pg_terminate_backend(1))",
         "SELECT * FROM ROWS FROM (pg_terminate_backend(1))",
+        "SELECT nextval('orders_id_seq')",
+        "SELECT setval('orders_id_seq', 1)",
+        "SELECT pg_notify('quart_app_events', '1,9000000000000000')",
+        "SELECT pg_notify('quart_app_cancel', 'someone-elses-request')",
+        "SELECT pg_logical_emit_message(true, 'x', repeat('x', 10000000))",
+        "SELECT pg_stat_reset()",
+        "SELECT pg_stat_reset_shared('bgwriter')",
+        "SELECT pg_import_system_collations('pg_catalog')",
+        "SELECT pg_try_advisory_lock(7311542901)",
+        "SELECT pg_switch_wal()",
+        "SELECT pg_backup_start('owned')",
+        "SELECT pg_create_physical_replication_slot('owned')",
+        "SELECT pg_create_logical_replication_slot('owned', 'pgoutput')",
+        "SELECT pg_replication_origin_create('owned')",
+        "SELECT pg_ls_dir('.')",
+        "SELECT pg_read_file('postmaster.opts')",
+    ],
+    "SQL run from a string": [
+        "SELECT ts_stat('SELECT pg_read_file(''/etc/passwd'')::tsvector')",
+        "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery')",
+        "SELECT query_to_xml_and_xmlschema('SELECT 1', true, true, '')",
+        "SELECT cursor_to_xml('c', 1, true, true, '')",
+        "SELECT table_to_xml('customers', true, true, '')",
+        "SELECT database_to_xml(true, true, '')",
+    ],
+    "parser bypasses": [
+        # a comment started right after an operator
+        "SELECT 1 +/* ' */ 0, pg_read_file('/etc/passwd') --'",
+        # a dollar quote right after a quoted name
+        "SELECT \"text\"$a$ ' $a$, pg_ls_dir('.') --'",
+        # names glued to an operator prefix
+        "SELECT #pg_ls_dir('.')",
+        "SELECT ##pg_ls_dir('.')",
+        "SELECT @pg_read_file('/etc/passwd')",
+        "SELECT (ARRAY[1, 2, 3])[1:pg_read_file('/etc/passwd')::int]",
+        "SELECT (ARRAY[1, 2, 3])[:pg_ls_dir('.')::int]",
+        # attribute notation is a call too
+        "SELECT ('/etc/passwd'::text).pg_read_file",
     ],
     "more than one statement": [
         "SELECT 1; DELETE FROM orders",
@@ -132,7 +169,7 @@ UNSAFE: dict[str, list[str]] = {
         'SELECT 1 AS "a\\", pg_terminate_backend(1) --"',
         # PostgreSQL's # is XOR, [..] a subscript: not a comment, not a quoted name
         "SELECT 1 # pg_terminate_backend(1)::int",
-        "SELECT ARRAY[1] [pg_terminate_backend(1)::int]",
+        "SELECT (ARRAY[1]) [pg_terminate_backend(1)::int]",
         # U&"..." names spell pg_terminate_backend with Unicode escapes
         'SELECT U&"\\0070g_terminate_backend"(1)',
         'SELECT u&"\\+000070g_terminate_backend"(1)',
@@ -140,14 +177,23 @@ UNSAFE: dict[str, list[str]] = {
     ],
     "too long to check": [
         "SELECT " + "+".join(["1"] * 60_000),
-        "SELECT 1" + " " * 200_000,
+        "SELECT " + "(SELECT " * 3_000 + "1" + ")" * 3_000,
     ],
 }
 
-# Pass the checks; PostgreSQL refuses them (sql_error) or stops them (timeout).
+# PostgreSQL's grammar rejects them: refused as the syntax errors they are (sql_error).
+NOT_SQL: list[str] = [
+    "TABLE customers INTO customers_copy",
+    "SELECT ARRAY[1] [pg_terminate_backend(1)::int]",
+    "SELECT 1 # -- pg_terminate_backend(1)",
+]
+
+# Pass the checks; PostgreSQL refuses them (sql_error: the role may not) or stops them (timeout).
 NEUTRALISED: list[tuple[str, str]] = [
-    ("SELECT nextval('orders_id_seq')", "sql_error"),  # a write, in a READ ONLY transaction
-    ("SELECT setval('orders_id_seq', 1)", "sql_error"),
+    ("SELECT rolname, rolpassword FROM pg_authid", "sql_error"),
+    ("SELECT * FROM pg_stat_activity", "sql_error"),  # other users' statements
+    ("SELECT current_setting('data_directory')", "sql_error"),
+    ("SELECT lo_get(1)", "sql_error"),
     ("SELECT pg_sleep(30)", "timeout"),
     ("SELECT count(*) FROM generate_series(1, 1e12::bigint)", "timeout"),
     (

@@ -338,7 +338,9 @@ async def test_request_ids_are_generated_or_kept_and_never_reused(http: httpx.As
     assert len(listed) == 2 and listed[0]["requestId"] == rid
 
 
-async def test_explain_and_show(http: httpx.AsyncClient) -> None:
+async def test_explain_runs_unplanned_and_the_transaction_only_reads(
+    http: httpx.AsyncClient,
+) -> None:
     rid = new_id()
     explain = (
         await http.post(
@@ -353,10 +355,15 @@ async def test_explain_and_show(http: httpx.AsyncClient) -> None:
         if e["stage"] == "planning"
     ]
     assert planning[0]["metadata"]["estimatedRows"] is None
-    show = (
-        await http.post("/api/query-execution/execute", json={"sql": "SHOW transaction_read_only"})
+    setting = (
+        await http.post(
+            "/api/query-execution/execute",
+            json={"sql": "SELECT current_setting('transaction_read_only')"},
+        )
     ).json()
-    assert show["rows"] == [["on"]]
+    assert setting["rows"] == [["on"]]
+    show = await http.post("/api/query-execution/execute", json={"sql": "SHOW work_mem"})
+    assert show.status_code == 422 and show.json()["error"]["code"] == "unsafe_sql"
 
 
 async def test_health_and_openapi(http: httpx.AsyncClient) -> None:
@@ -377,7 +384,7 @@ async def test_database_outage_is_reported_and_recovered_from(
     proxy = TcpProxy(database.address)
     await proxy.start()
     server = start_server(
-        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{database.name}"
+        DATABASE_URL=f"postgresql://{database.reader}@127.0.0.1:{proxy.port}/{database.name}"
     )
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         assert (
@@ -411,7 +418,7 @@ async def test_database_lost_mid_query_or_mid_stream(
     proxy = TcpProxy(database.address)
     await proxy.start()
     server = start_server(
-        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{database.name}",
+        DATABASE_URL=f"postgresql://{database.reader}@127.0.0.1:{proxy.port}/{database.name}",
         QUART_APP_FETCH_BATCH_ROWS="50",
     )
     try:

@@ -27,7 +27,11 @@ def fixture_servers(database: TestDatabase, history_url: str) -> Any:
     started: list[ServerProcess] = []
 
     def start(port: int | None = None, **settings: str) -> ServerProcess:
-        env = {"DATABASE_URL": database.url, "QUART_APP_HISTORY_URL": history_url, **settings}
+        env = {
+            "DATABASE_URL": database.reader_url,
+            "QUART_APP_HISTORY_URL": history_url,
+            **settings,
+        }
         server = ServerProcess(env, port=port).start()
         started.append(server)
         return server

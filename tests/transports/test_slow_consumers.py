@@ -28,7 +28,7 @@ def fixture_busy_server(database: TestDatabase) -> Iterator[ServerProcess]:
     with sibling_database(database) as history_url:
         server = ServerProcess(
             {
-                "DATABASE_URL": database.url,
+                "DATABASE_URL": database.reader_url,
                 "QUART_APP_HISTORY_URL": history_url,
                 # Room for the fast clients (stomp.py parses in Python, on a busy machine) to
                 # fall behind for a moment; the stalled ones still overflow it, once the

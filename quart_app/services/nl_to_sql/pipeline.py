@@ -38,6 +38,7 @@ class ConvertRequest:
     max_rows: int
     timeout_ms: int
     refresh_schema: bool = False
+    client: str = "local"
 
 
 class NlToSqlService:
@@ -75,7 +76,9 @@ class NlToSqlService:
         if not request.execute:
             return body
         executed = await self.query_execution.run(
-            job, events, ExecuteRequest(converted["sql"], request.max_rows, request.timeout_ms)
+            job,
+            events,
+            ExecuteRequest(converted["sql"], request.max_rows, request.timeout_ms, request.client),
         )
         return {**body, "result": executed}
 
@@ -145,12 +148,11 @@ class _Conversion(StageReporter):
         )
 
     async def _schema(self) -> tuple[Schema, bool]:
-        pool = self.service.database.pool
-        if pool is None:
-            raise DatabaseUnavailable("the database is not connected yet")
+        database = self.service.database
+        wait = self.request.timeout_ms / 1000
 
         async def read() -> Schema:
-            async with pool.acquire() as connection:
+            async with database.connection(self.request.client, wait) as connection:
                 return await introspect(connection)
 
         try:
@@ -187,11 +189,14 @@ class _Conversion(StageReporter):
             return error.message
         if checked.kind != "query":
             return None
-        pool = self.service.database.pool
-        assert pool is not None
+        database = self.service.database
+        wait = self.request.timeout_ms / 1000
         try:
-            async with pool.acquire() as connection, connection.transaction(readonly=True):
-                await connection.execute(f"SET LOCAL statement_timeout = {_VALIDATE_TIMEOUT_MS}")
+            async with (
+                database.connection(self.request.client, wait) as connection,
+                connection.transaction(readonly=True),
+            ):
+                await connection.execute(database.caps(_VALIDATE_TIMEOUT_MS))
                 # fetch, not execute: the extended protocol runs one statement at most.
                 await connection.fetch("EXPLAIN " + checked.sql)
         except asyncpg.PostgresError as error:
