@@ -118,6 +118,7 @@ async def main() -> None:
             database_url=url,
             history_url="memory",
             max_rows_limit=args.rows,
+            max_result_bytes=2**40,  # the whole scan, past the default cap on a result's size
             subscriber_queue_size=100_000,
             default_timeout_ms=600_000,
             max_timeout_ms=600_000,
