@@ -83,21 +83,22 @@ class Database:
     async def _prepare_embedded(self, url: str) -> None:
         admin = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
         try:
+            # Processes sharing the data folder may start at once: one prepares at a time
+            # (the demo data is loaded once; two CREATE DATABASE at once fail, as both need
+            # template1 to themselves).
+            await admin.execute(f"SELECT pg_advisory_lock({_PREPARE_LOCK})")
             if self.config.embedded:
                 await demo_data.ensure_loaded(admin)
-                # Processes sharing the data folder start at once: one prepares at a time.
-                async with admin.transaction():
-                    await admin.execute(f"SELECT pg_advisory_xact_lock({_PREPARE_LOCK})")
-                    await sandbox.prepare_reader(
-                        admin, role=sandbox.READER_ROLE, schemas=("public",), limits=self._limits()
-                    )
+                await sandbox.prepare_reader(
+                    admin, role=sandbox.READER_ROLE, schemas=("public",), limits=self._limits()
+                )
                 self.url = with_user(url, sandbox.READER_ROLE)
             if self.config.history_url is None:
                 await sandbox.ensure_database(admin, sandbox.HISTORY_DATABASE)
                 await sandbox.close_database(admin, sandbox.HISTORY_DATABASE)
                 self.history_url = with_database(url, sandbox.HISTORY_DATABASE)
         finally:
-            await admin.close()
+            await admin.close()  # and with it the lock
 
     def _limits(self) -> sandbox.ReaderLimits:
         return sandbox.ReaderLimits(

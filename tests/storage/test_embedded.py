@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 import tempfile
 import uuid
@@ -124,3 +125,23 @@ def test_bad_configuration_is_refused_with_a_clear_message(database: TestDatabas
         RuntimeError, match="QUART_APP_HISTORY_SIZE='lots' is not valid: expected an integer"
     ):
         server.start()
+
+
+def test_two_processes_started_at_once_on_a_new_data_folder_share_it(data_dir: Path) -> None:
+    """The demo data is loaded once and the reader role and history database made once,
+    however the two starts interleave."""
+    first = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "a.log")
+    second = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "b.log")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        started = list(pool.map(lambda server: server.start(timeout=180), (first, second)))
+    try:
+        for server in started:
+            assert query(server, "SELECT current_user, count(*) FROM products") == [
+                ["quart_app_reader", 500]
+            ]
+        logs = first.log() + second.log()
+        assert logs.count("Loading the demo data set") == 1
+        assert "Traceback" not in logs
+    finally:
+        assert second.stop() == 0
+        assert first.stop() == 0
