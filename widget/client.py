@@ -430,7 +430,12 @@ def to_dataframe(result: Mapping[str, Any], *, question: str | None = None) -> p
         except (ValueError, OverflowError):
             pass
     frame.attrs.update(
-        {"requestId": result["requestId"], "sql": result["sql"], "truncated": result["truncated"]}
+        {
+            "requestId": result["requestId"],
+            "sql": result["sql"],
+            "truncated": result["truncated"],
+            "truncatedReason": result.get("truncatedReason"),
+        }
     )
     if question is not None:
         frame.attrs["question"] = question

@@ -36,6 +36,11 @@ class ExecuteResult(BaseModel):
     rows: list[list[Any]]
     rowCount: int
     truncated: bool
+    truncatedReason: str | None = Field(
+        default=None,
+        description="Why rows are missing: maxRows, or maxResultBytes "
+        "(QUART_APP_MAX_RESULT_BYTES of JSON); null when the result is whole.",
+    )
     durationMs: int
 
 
