@@ -141,6 +141,15 @@ class Config:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{env_name(name)} must be at least 1")
+        for name, url in (("DATABASE_URL", self.database_url), ("history", self.history_url)):
+            if url is None or (name == "history" and url == "memory"):
+                continue
+            if not url.startswith(("postgresql://", "postgres://")):
+                what = "QUART_APP_HISTORY_URL" if name == "history" else name
+                expected = "a postgresql:// URL" + (" or memory" if name == "history" else "")
+                # Only the scheme is repeated: the rest may hold a password.
+                shown = url.partition("://")[0] + "://…" if "://" in url else url[:20]
+                raise ConfigError(what, shown, expected)
         if self.max_statements_per_client < 0:
             raise ValueError(
                 "QUART_APP_MAX_STATEMENTS_PER_CLIENT must be 0 (the pool's size less two) or more"

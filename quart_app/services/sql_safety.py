@@ -176,10 +176,9 @@ def _kind(node: dict[str, Any]) -> StatementKind:
         if "SelectStmt" not in body["query"]:
             raise UnsafeSQL("EXPLAIN is allowed only for SELECT, WITH, VALUES and TABLE statements")
         return "explain"
-    if name in _WRITES:
-        raise UnsafeSQL(f"{_statement_name(name)} modifies data and is not allowed")
+    what = "modifies data and is" if name in _WRITES else "statements are"
     raise UnsafeSQL(
-        f"{_statement_name(name)} statements are not allowed: only one read-only statement "
+        f"{_statement_name(name)} {what} not allowed: only one read-only statement "
         "(SELECT, WITH … SELECT, VALUES, TABLE, or EXPLAIN of those) may run"
     )
 

@@ -135,8 +135,8 @@ class Database:
         if problems and not self.config.accept_unsafe_database_role:
             raise UnsafeDatabaseRole(
                 f"DATABASE_URL logs in as {user!r}, which {'; '.join(problems)}: user SQL "
-                "would run with those rights. Connect as a role that can only read, e.g. "
-                f"{await sandbox.reader_sql(connection)} "
+                "would run with those rights. Take them from it, or connect as a role that "
+                f"can only read, e.g. {await sandbox.reader_sql(connection)} "
                 "(or set QUART_APP_ACCEPT_UNSAFE_DATABASE_ROLE=on to run anyway)"
             )
         if problems:

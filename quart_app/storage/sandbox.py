@@ -216,6 +216,8 @@ async def reader_sql(connection: asyncpg.Connection) -> str:
         """
     )
     role = READER_ROLE
+    if await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+        role = f"{READER_ROLE}_2"  # that name is taken, by the role just refused among others
     return (
         f"CREATE ROLE {role} LOGIN PASSWORD '…'; "
         f"GRANT CONNECT ON DATABASE {_name(database)} TO {role}; "
