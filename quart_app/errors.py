@@ -7,7 +7,19 @@ event stream into ``metadata.error``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+
+# A message is one line for a person. PostgreSQL's may quote a whole value (an invalid
+# cast of a 100 MB string says it in full): every event, stored row and subscriber
+# would carry it.
+MAX_MESSAGE_CHARS: Final = 1_000
+
+
+def bounded_message(text: str) -> str:
+    """``text`` cut to ``MAX_MESSAGE_CHARS``, saying how much was left out."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return f"{text[:MAX_MESSAGE_CHARS]}… ({len(text) - MAX_MESSAGE_CHARS:,} more characters)"
 
 
 class APIError(Exception):
@@ -15,6 +27,7 @@ class APIError(Exception):
     code: ClassVar[str] = "internal"
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        message = bounded_message(message)
         super().__init__(message)
         self.message = message
         self.request_id = request_id

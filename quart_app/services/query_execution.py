@@ -90,16 +90,25 @@ class _Execution(StageReporter):
         )
         checked = await check_sql_async(self.request.sql)
         timeout = self.request.timeout_ms / 1000
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        deadline = asked + timeout
+        waited = 0.0
         try:
             # Waiting for a connection counts against the statement's own time, and one
             # that never came is Busy (503), not a timeout of a statement that never ran.
             async with self.database.connection(self.request.client, timeout) as connection:
+                waited = loop.time() - asked
                 async with asyncio.timeout_at(deadline):
                     result = await self._run_in(connection, checked.sql, checked.kind == "query")
         except TimeoutError:
+            waiting = (
+                f", {waited * 1000:,.0f} ms of it waiting for a free database connection"
+                if waited >= 0.1
+                else ""
+            )
             raise QueryTimeout(
-                f"the query did not finish within {self.request.timeout_ms} ms"
+                f"the query did not finish within {self.request.timeout_ms} ms{waiting}"
             ) from None
         except asyncpg.PostgresError as error:
             raise _from_postgres(error, self.request.timeout_ms) from None

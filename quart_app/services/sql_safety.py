@@ -71,9 +71,15 @@ FORBIDDEN_FUNCTIONS: Final = frozenset(
         "lowrite",
         # notifications (the service's own channels are NOTIFY channels)
         "pg_notify",
-        # sequences
+        # sequences, transaction ids and snapshots (a write even in a read-only transaction)
         "nextval",
         "setval",
+        "txid_current",
+        "pg_current_xact_id",
+        "pg_export_snapshot",
+        # other sessions' statements (every user of the service is one role)
+        "pg_stat_get_activity",
+        "pg_prepared_statement",
         # SQL given as a string
         "ts_stat",
         "ts_rewrite",
@@ -111,6 +117,7 @@ FORBIDDEN_PREFIXES: Final = (
     "pg_copy_",  # replication slots
     "pg_logical_slot_",
     "pg_wal_replay_",
+    "pg_stat_get_backend_",
     "dblink",
 )
 
@@ -218,6 +225,12 @@ def _check_nodes(root: dict[str, Any]) -> None:
                 raise UnsafeSQL("row locking (FOR UPDATE / FOR SHARE) is not allowed")
         elif name.endswith("Stmt") and name != "ExplainStmt":
             raise UnsafeSQL(f"{_statement_name(name)} is not allowed inside a query")
+        elif name == "ParamRef":
+            raise SQLError(
+                "the statement has parameters ($1, …), and none can be given: "
+                "write the values into the statement",
+                sqlstate="42P02",
+            )
         elif name == "FuncCall":
             _check_function(body["funcname"][-1]["String"]["sval"])
         elif name == "ColumnRef":

@@ -53,14 +53,22 @@ REVOKED_FUNCTIONS: Final = (
     "pg_create_physical_replication_slot(name, boolean, boolean)",
     "pg_create_logical_replication_slot(name, name, boolean, boolean)",
     "pg_stat_get_activity(integer)",
+    "pg_prepared_statement()",
+    "txid_current()",
+    "pg_current_xact_id()",
+    "pg_export_snapshot()",
     "lo_create(oid)",
     "lo_creat(integer)",
     "lo_from_bytea(oid, bytea)",
     "lo_put(oid, bigint, bytea)",
     "lo_unlink(oid)",
 )
-# Views showing other sessions' statements: every user of the service is the same role.
-REVOKED_VIEWS: Final = ("pg_stat_activity",)
+# Functions by the start of their names, for families that differ between versions:
+# other sessions' statements, start times, addresses and waits.
+REVOKED_FUNCTION_PREFIXES: Final = ("pg_stat_get_backend_",)
+# Views showing other sessions' statements: every user of the service is the same role,
+# and a pooled connection keeps the statements others prepared on it.
+REVOKED_VIEWS: Final = ("pg_stat_activity", "pg_prepared_statements")
 # Predefined roles a reader must not hold (through any chain of membership).
 PRIVILEGED_ROLES: Final = (
     "pg_write_all_data",
@@ -119,6 +127,12 @@ async def prepare_reader(
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_name(schema)} GRANT SELECT ON TABLES TO {role}",
         ]
     statements += [f"REVOKE EXECUTE ON FUNCTION {f} FROM PUBLIC" for f in REVOKED_FUNCTIONS]
+    families = await admin.fetch(
+        "SELECT oid::regprocedure::text AS name FROM pg_proc"
+        " WHERE proname::text LIKE ANY($1::text[]) ORDER BY 1",
+        [prefix.replace("_", "\\_") + "%" for prefix in REVOKED_FUNCTION_PREFIXES],
+    )
+    statements += [f"REVOKE EXECUTE ON FUNCTION {row['name']} FROM PUBLIC" for row in families]
     statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in REVOKED_VIEWS]
     async with admin.transaction():
         for statement in statements:

@@ -124,6 +124,11 @@ UNSAFE: dict[str, list[str]] = {
         "SELECT pg_replication_origin_create('owned')",
         "SELECT pg_ls_dir('.')",
         "SELECT pg_read_file('postmaster.opts')",
+        "SELECT txid_current()",
+        "SELECT pg_current_xact_id()",
+        "SELECT pg_export_snapshot()",
+        "SELECT pg_stat_get_backend_activity(b) FROM pg_stat_get_backend_idset() AS b",
+        "SELECT * FROM pg_prepared_statement()",
     ],
     "SQL run from a string": [
         "SELECT ts_stat('SELECT pg_read_file(''/etc/passwd'')::tsvector')",
@@ -192,6 +197,7 @@ NOT_SQL: list[str] = [
 NEUTRALISED: list[tuple[str, str]] = [
     ("SELECT rolname, rolpassword FROM pg_authid", "sql_error"),
     ("SELECT * FROM pg_stat_activity", "sql_error"),  # other users' statements
+    ("SELECT name, statement FROM pg_prepared_statements", "sql_error"),  # kept on the pool
     ("SELECT current_setting('data_directory')", "sql_error"),
     ("SELECT lo_get(1)", "sql_error"),
     ("SELECT pg_sleep(30)", "timeout"),

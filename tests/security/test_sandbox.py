@@ -170,6 +170,10 @@ async def test_even_past_the_statement_check_the_role_refuses_what_reaches_outsi
             "SELECT pg_backup_start('owned')",
             "SELECT lo_from_bytea(0, 'x')",
             "SELECT query FROM pg_stat_activity",
+            "SELECT statement FROM pg_prepared_statements",
+            "SELECT pg_stat_get_backend_activity(b) FROM pg_stat_get_backend_idset() AS b",
+            "SELECT txid_current()",
+            "SELECT pg_export_snapshot()",
             "SELECT current_setting('data_directory')",
             "SELECT rolpassword FROM pg_authid",
         ):
@@ -426,3 +430,18 @@ def test_a_role_that_may_write_one_table_is_refused_and_named(database: TestData
         assert "which can write to public.orders" in server.log()
     finally:
         asyncio.run(grant(f"DROP OWNED BY {role}; DROP ROLE {role}"))
+
+
+async def test_an_error_quoting_a_huge_value_is_cut_to_one_line(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await execute(
+        client, "SELECT repeat('z', 5000000)::int", requestId=f"huge-{uuid.uuid4().hex[:8]}"
+    )
+    assert response.status_code == 422, response.text[:300]
+    message = response.json()["error"]["message"]
+    assert message.startswith("invalid input syntax for type integer")
+    assert message.endswith("more characters)") and len(message) < 1_100
+    events = await client.get(f"/api/jobs/{response.json()['requestId']}/events")
+    assert len(events.content) < 20_000
+    assert (await execute(client, "SELECT 1")).status_code == 200

@@ -131,6 +131,15 @@ def test_sql_postgresql_cannot_parse_is_a_syntax_error(sql: str) -> None:
     assert raised.value.sqlstate == "42601"
 
 
+@pytest.mark.parametrize(
+    "sql", ["SELECT $1", "SELECT * FROM orders WHERE id = $1", "EXPLAIN (GENERIC_PLAN) SELECT $1"]
+)
+def test_parameters_cannot_be_given_and_say_so(sql: str) -> None:
+    with pytest.raises(SQLError, match="write the values into the statement") as raised:
+        check_sql(sql)
+    assert raised.value.sqlstate == "42P02"
+
+
 def test_the_text_that_runs_is_the_statement_without_its_semicolon() -> None:
     assert check_sql("  SELECT 'é' ;  -- done").sql == "SELECT 'é'"
     assert check_sql("SELECT 1;;").sql == "SELECT 1"

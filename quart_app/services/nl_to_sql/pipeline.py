@@ -16,6 +16,7 @@ from ...errors import (
     APIError,
     ConversionFailed,
     DatabaseUnavailable,
+    bounded_message,
 )
 from ...storage.database import Database
 from ..jobs import Job, JobRegistry, StageReporter, run_step
@@ -202,7 +203,7 @@ class _Conversion(StageReporter):
         except asyncpg.PostgresError as error:
             if getattr(error, "sqlstate", "").startswith("08"):
                 raise DatabaseUnavailable(f"the database is unavailable: {error}") from None
-            return str(getattr(error, "message", None) or error)
+            return bounded_message(str(getattr(error, "message", None) or error))
         except (OSError, asyncpg.InterfaceError) as error:
             raise DatabaseUnavailable(f"cannot reach the database: {error}") from None
         return None
