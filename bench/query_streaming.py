@@ -37,6 +37,7 @@ from quart_app.bus import Destination
 from quart_app.config import Config
 from quart_app.service import Service
 from quart_app.storage import demo_data, sandbox
+from quart_app.storage.database import with_user
 from quart_app.storage.values import jsonable_row
 
 SQL = "SELECT id, customer_id, url, viewed_at FROM page_views"
@@ -98,9 +99,7 @@ async def main() -> None:
     url = urlunsplit(parts._replace(path=f"/{name}"))
     # User SQL runs as a role that may only read, as the service insists; the bare paths too.
     reader = f"bench_reader_{uuid.uuid4().hex[:8]}"
-    reader_url = urlunsplit(
-        parts._replace(path=f"/{name}", netloc=f"{reader}@{parts.netloc.rpartition('@')[2]}")
-    )
+    reader_url = with_user(url, reader)
     try:
         connection = await asyncpg.connect(url)
         await demo_data.load(connection)
@@ -108,9 +107,7 @@ async def main() -> None:
             connection,
             role=reader,
             schemas=("public",),
-            limits=sandbox.ReaderLimits(
-                statement_timeout_ms=600_000, temp_file_limit_kb=1024 * 1024, work_mem_kb=65536
-            ),
+            limits=sandbox.ReaderLimits(),
         )
         await connection.close()
         url = reader_url

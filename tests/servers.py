@@ -25,7 +25,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from quart_app.storage import sandbox
-from quart_app.storage.database import ensure_runtime_dir
+from quart_app.storage.database import ensure_runtime_dir, with_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,20 +105,10 @@ async def make_reader(url: str, role: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         await sandbox.prepare_reader(
-            connection,
-            role=role,
-            schemas=("public",),
-            limits=sandbox.ReaderLimits(
-                statement_timeout_ms=600_000, temp_file_limit_kb=1024 * 1024, work_mem_kb=65536
-            ),
+            connection, role=role, schemas=("public",), limits=sandbox.ReaderLimits()
         )
     finally:
         await connection.close()
-
-
-def with_user(url: str, user: str) -> str:
-    parts = urlsplit(url)
-    return parts._replace(netloc=f"{user}@{parts.netloc.rpartition('@')[2]}").geturl()
 
 
 async def _admin(url: str, statement: str) -> None:

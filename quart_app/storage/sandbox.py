@@ -87,11 +87,12 @@ PRIVILEGED_ROLES: Final = (
 
 @dataclass(frozen=True, slots=True)
 class ReaderLimits:
-    """Caps set on the reader role itself, so that they hold for every statement it runs."""
+    """Caps set on the reader role itself, so that they hold for every statement it runs;
+    the defaults are the settings' (``Config``)."""
 
-    statement_timeout_ms: int
-    temp_file_limit_kb: int
-    work_mem_kb: int
+    statement_timeout_ms: int = 600_000
+    temp_file_limit_kb: int = 1024 * 1024
+    work_mem_kb: int = 64 * 1024
 
 
 async def prepare_reader(
@@ -153,78 +154,71 @@ async def ensure_database(admin: asyncpg.Connection, database: str) -> None:
             pass  # another process of the service made it meanwhile
 
 
+_ATTRIBUTES: Final = (
+    ("rolsuper", "is a superuser"),
+    ("rolcreatedb", "can create databases"),
+    ("rolcreaterole", "can create roles"),
+    ("rolreplication", "can start replication"),
+    ("rolbypassrls", "bypasses row-level security"),
+)
+_USER_SCHEMA: Final = "nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+# What a role may reach beyond reading: words, and a query naming (at most 3 of) what.
+_REACH: Final = (
+    (
+        "is a member of",
+        f"""
+        SELECT rolname AS name FROM pg_roles
+         WHERE rolname IN ({", ".join(f"'{role}'" for role in PRIVILEGED_ROLES)})
+           AND pg_has_role(current_user, oid, 'MEMBER')
+        """,
+    ),
+    (
+        "can create schemas in database",
+        "SELECT current_database() AS name"
+        " WHERE has_database_privilege(current_database(), 'CREATE')",
+    ),
+    (
+        "can create objects in schema",
+        f"SELECT nspname AS name FROM pg_namespace WHERE {_USER_SCHEMA}"
+        " AND has_schema_privilege(oid, 'CREATE')",
+    ),
+    (
+        "can write to",
+        f"""
+        SELECT format('%I.%I', nspname, relname) AS name
+          FROM pg_class JOIN pg_namespace ON pg_namespace.oid = relnamespace
+         WHERE relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {_USER_SCHEMA}
+           AND CASE WHEN relkind = 'S' THEN has_sequence_privilege(pg_class.oid, 'UPDATE')
+                    ELSE has_table_privilege(pg_class.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+               END
+        """,
+    ),
+)
+
+
 async def role_problems(connection: asyncpg.Connection) -> list[str]:
     """What the connection's role could do beyond reading, in words; empty for a reader."""
-    problems: list[str] = []
-    role = await connection.fetchrow(
-        """
-        SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls
-          FROM pg_roles
-         WHERE rolname = current_user
-        """
-    )
+    role = await connection.fetchrow("SELECT * FROM pg_roles WHERE rolname = current_user")
     if role is None:
         return ["its role is not in pg_roles"]
-    for attribute, words in (
-        ("rolsuper", "is a superuser"),
-        ("rolcreatedb", "can create databases"),
-        ("rolcreaterole", "can create roles"),
-        ("rolreplication", "can start replication"),
-        ("rolbypassrls", "bypasses row-level security"),
-    ):
-        if role[attribute]:
-            problems.append(words)
+    problems = [words for attribute, words in _ATTRIBUTES if role[attribute]]
     if role["rolsuper"]:
         return problems  # everything below follows from it
-    held = await connection.fetch(
-        """
-        SELECT rolname FROM pg_roles
-         WHERE rolname = ANY($1::text[]) AND pg_has_role(current_user, oid, 'MEMBER')
-         ORDER BY rolname
-        """,
-        list(PRIVILEGED_ROLES),
-    )
-    if held:
-        problems.append("is a member of " + ", ".join(row["rolname"] for row in held))
-    if await connection.fetchval("SELECT has_database_privilege(current_database(), 'CREATE')"):
-        problems.append("can create schemas in this database")
-    creatable = await connection.fetch(
-        """
-        SELECT nspname FROM pg_namespace
-         WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
-           AND has_schema_privilege(oid, 'CREATE')
-         ORDER BY nspname LIMIT 3
-        """
-    )
-    if creatable:
-        problems.append(
-            "can create objects in schema " + ", ".join(row["nspname"] for row in creatable)
-        )
-    writable = await connection.fetch(
-        """
-        SELECT format('%I.%I', n.nspname, c.relname) AS name
-          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-           AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
-           AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'UPDATE')
-                    ELSE has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
-               END
-         ORDER BY 1 LIMIT 3
-        """
-    )
-    if writable:
-        problems.append("can write to " + ", ".join(row["name"] for row in writable))
+    for words, query in _REACH:
+        names = [row["name"] for row in await connection.fetch(f"{query} ORDER BY 1 LIMIT 3")]
+        if names:
+            problems.append(f"{words} {', '.join(names)}")
     return problems
 
 
 async def reader_sql(connection: asyncpg.Connection) -> str:
     """The SQL, on one line, that makes a role that may only read this database."""
     database, schemas = await connection.fetchrow(
-        """
+        f"""
         SELECT current_database(),
                coalesce(string_agg(quote_ident(nspname), ', ' ORDER BY nspname), 'public')
           FROM pg_namespace
-         WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+         WHERE {_USER_SCHEMA}
            AND EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = pg_namespace.oid
                                                 AND relkind IN ('r', 'p', 'v', 'm', 'f'))
         """
