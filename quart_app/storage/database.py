@@ -62,10 +62,8 @@ class Database:
         self.per_client = limit or max(1, config.pool_max_size - 2)
 
     async def start(self) -> None:
-        embedded_url = None
         if self.config.embedded or self.config.history_url is None:
-            embedded_url = await asyncio.to_thread(self._start_embedded)
-            await self._prepare_embedded(embedded_url)
+            await self._prepare_embedded(await asyncio.to_thread(self._start_embedded))
         assert self.url is not None
         self.pool = asyncpg.create_pool(
             self.url,
@@ -112,8 +110,6 @@ class Database:
         try:
             async with self.pool.acquire() as connection:
                 await connection.fetchval("SELECT 1")
-        except UnsafeDatabaseRole:
-            raise
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             log.warning(
                 "the database at %s is not reachable yet (%s); requests answer "
@@ -147,9 +143,7 @@ class Database:
                 user,
                 "; ".join(problems),
             )
-        self._sets_temp_file_limit = bool(
-            await connection.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        )
+        self._sets_temp_file_limit = sandbox.SUPERUSER in problems
         if not self._sets_temp_file_limit and await connection.fetchval(
             "SELECT current_setting('temp_file_limit') = '-1'"
         ):

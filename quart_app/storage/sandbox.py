@@ -154,8 +154,9 @@ async def ensure_database(admin: asyncpg.Connection, database: str) -> None:
             pass  # another process of the service made it meanwhile
 
 
+SUPERUSER: Final = "is a superuser"  # as role_problems says it
 _ATTRIBUTES: Final = (
-    ("rolsuper", "is a superuser"),
+    ("rolsuper", SUPERUSER),
     ("rolcreatedb", "can create databases"),
     ("rolcreaterole", "can create roles"),
     ("rolreplication", "can start replication"),
