@@ -153,7 +153,7 @@ def test_hostile_sql_is_refused_or_neutralised(target: ServerProcess, victim: st
     )
 
 
-# The recommended production setting, as README.md gives it: a role that can only read.
+# The recommended production setting, as docs/sandbox.md gives it: a role that can only read.
 READ_ONLY_ROLE = """
 CREATE ROLE {role} LOGIN;
 ALTER ROLE {role} SET default_transaction_read_only = on;
