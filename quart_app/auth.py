@@ -1,18 +1,10 @@
-"""Who may call: the API token and allowed origins (streams held: ``streams.py``).
+"""Who may call: the API token and the allowed browser origins.
 
-With ``QUART_APP_API_TOKEN`` set, every request but the open paths below needs
-it: as ``Authorization: Bearer <token>``, or as ``?access_token=<token>`` where
-a client cannot set headers (a browser's ``EventSource`` and ``WebSocket``;
-RFC 6750, section 2.3). A STOMP client may instead give it as the ``passcode``
-of its ``CONNECT`` frame. Without a token the server trusts whoever can reach
-it, which is why it listens on 127.0.0.1 unless told otherwise.
-
-Browsers send ``Origin`` with cross-site requests and with every WebSocket
-handshake, and a page from any site may send them to a server on the user's
-own machine. So a request whose ``Origin`` is neither the server's own nor in
-``QUART_APP_CORS_ORIGINS`` is refused outright (403): without CORS headers
-the page could not read the answer, but the query would still have run.
-Clients that are not browsers send no ``Origin`` and are not affected.
+With ``QUART_APP_API_TOKEN`` set, every request but ``OPEN_PATHS`` needs it, as a
+Bearer header, ``?access_token=`` (browsers' EventSource and WebSocket cannot set
+headers; RFC 6750 2.3) or a STOMP ``passcode``. An ``Origin`` that is neither ours nor
+allowed is refused before anything runs: a page could not read the answer, but the
+query would still have run.
 """
 
 from __future__ import annotations

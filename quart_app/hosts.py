@@ -1,13 +1,9 @@
 """Which ``Host`` names the service answers to: the guard against DNS rebinding.
 
-A page on evil.example can have its name resolve to 127.0.0.1 once it has loaded.
-The browser then takes this service for the page's own origin and lets the page
-call it and read the answers; the Origin check (``auth.py``) sees a same-origin
-request. Only the ``Host`` header still says evil.example. So a request is served
-only when its Host is a loopback name, the listening address, a name in
-``QUART_APP_ALLOWED_HOSTS`` or, on a wildcard address, any IP address or this
-machine's own name: an IP address cannot be rebound, as no DNS answer is involved.
-A request without Host (HTTP/1.0) comes from no browser and is served.
+A page whose name is rebound to 127.0.0.1 passes the Origin check as same-origin;
+only its ``Host`` still names it. So a request is served only for loopback names, the
+listening address, ``QUART_APP_ALLOWED_HOSTS``, or (on a wildcard address) IP addresses
+and this machine's names; a request without Host comes from no browser.
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """How many SSE streams and STOMP sessions are held, and which one makes room when full.
 
-The rule (``make_room``): at most ``QUART_APP_MAX_STREAMS`` streams in all (an idle
-one costs about 40 KiB), and at most ``QUART_APP_MAX_STREAMS_PER_CLIENT`` per address,
-except loopback: every local program (notebooks, the dashboard, a reverse proxy on the
-same host) comes from 127.0.0.1, so a bound per address would let one of them lock all
-the others out. When the total is reached, a new stream is let in by closing the oldest
-stream of the address that holds the most (its own, on a tie) rather than refused: the
-closed one reconnects with its last eventId and misses nothing (EventSource and stompjs
-reconnect by themselves), a refused one gets nothing. A program that opens streams
-without end thus closes the oldest streams of its own address, its own among them; one
-stream of another client there is closed at most once per turn of the whole total.
+At most ``QUART_APP_MAX_STREAMS`` in all and ``QUART_APP_MAX_STREAMS_PER_CLIENT`` per
+address but loopback (where every local program shares one address). When full, a new
+stream closes the oldest of the address holding the most, rather than being refused:
+the closed one reconnects with its last eventId and misses nothing.
 """
 
 from __future__ import annotations

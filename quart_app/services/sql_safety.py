@@ -1,11 +1,8 @@
 """Decides whether SQL is one read-only statement, before it goes near the database.
 
-The statement is parsed by PostgreSQL's own grammar (libpg_query, through pglast),
-so it is judged as the server will read it: comments, dollar quotes, quoted and
-Unicode-escaped names and operators mean here what they mean there. This is the
-second guard. The first is the database role user SQL logs in as, which can only
-read (storage/sandbox.py), inside a READ ONLY transaction with time and resource
-caps; what this check refuses never reaches the database at all.
+It judges PostgreSQL's own parse tree (libpg_query through pglast), so comments,
+dollar quotes and quoted names mean what they mean to the server. The second guard:
+the first is the read-only role and transaction user SQL runs in (storage/sandbox.py).
 """
 
 from __future__ import annotations

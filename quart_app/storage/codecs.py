@@ -1,14 +1,10 @@
 """How a connection decodes the PostgreSQL values Python cannot hold.
 
-Decoded the default way, a date past 9999 or BC, ``time '24:00'`` or JSON nested
-deeper than Python's parser goes fails the whole query, ``'infinity'`` becomes
-9999-12-31 and an interval's months become 30-day lumps. So those types are
-decoded here: a value Python can hold becomes the usual Python object, any other
-becomes text in the ISO form the others take (``10000-01-01``,
-``0044-03-15T12:00:00 BC``, ``infinity``, ``24:00:00``). Intervals are always
-PostgreSQL's own text (``1 year 2 mons``), and JSON that could not be kept as a
-job's result (jsonb refuses ``\\u0000``) or is nested more than ``MAX_JSON_DEPTH``
-deep comes back as its text.
+Decoded the default way, a date past 9999 or BC, ``time '24:00'`` or deeply nested JSON
+fails the whole query, and ``'infinity'`` becomes 9999-12-31. Here a value Python can
+hold becomes the usual object and any other becomes text in ISO form (``10000-01-01``,
+``infinity``); intervals are PostgreSQL's own text; JSON a jsonb result cannot keep
+comes back as its text.
 """
 
 from __future__ import annotations
