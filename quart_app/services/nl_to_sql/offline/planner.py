@@ -71,63 +71,10 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     if reading.money and amounts_table is None:
         raise _fail(reading, "no table has both a quantity and a price to compute amounts from")
 
-    table_mentions = [table for _, _, table in reading.tables]
     first_term = _first_term(reading)
-    measure: Measure | None = None
-    entity: str | ColumnRef | None = None
-
-    counted = _table_after(reading, ("most", "fewest", "least", "of", "many"))
-    if reading.per_entity_value is not None:
-        measure = Measure(
-            "entity_value",
-            reading.per_entity_value,
-            reading.aggregate or "avg",
-            amounts=amounts_table,
-        )
-    elif reading.money:
-        assert amounts_table is not None
-        measure = Measure("money", amounts_table, "sum", amounts=amounts_table)
-    elif reading.aggregate is not None and not reading.counting:
-        column = _numeric_column(reading, vocabulary)
-        if column is None:
-            raise _fail(reading, f"found no number column to take the {reading.aggregate} of")
-        measure = Measure("aggregate", column.table, reading.aggregate, column.column)
-    elif reading.counting or (
-        counted is not None and reading.order is not None and counted != first_term
-    ):
-        after_count = [table for start, _, table in reading.tables if start >= reading.count_end]
-        target = (after_count[0] if reading.counting and after_count else None) or counted
-        target = target or (table_mentions[0] if table_mentions else None)
-        if target is None:
-            raise _fail(reading, "found nothing to count")
-        measure = Measure("count", target)
-    elif reading.order is not None and isinstance(first_term, str):
-        # "top 5 products by quantity sold": a number column of a related table is summed
-        column = _numeric_column(reading, vocabulary)
-        if column is not None and column.table != first_term:
-            measure = Measure("aggregate", column.table, "sum", column.column)
-    if measure is None and reading.groups:
-        # "orders per status": rows are counted per group
-        target = (
-            table_mentions[0] if table_mentions else _subject(reading, None, None, amounts_table)
-        )
-        if target is not None:
-            measure = Measure("count", target)
-
-    groups = list(dict.fromkeys(reading.groups))
-    if measure is not None and (reading.limit is not None or reading.order is not None):
-        # "top 5 customers by revenue", "which country has the most customers"
-        if isinstance(first_term, ColumnRef) or (
-            first_term is not None and first_term != measure.table
-        ):
-            entity = first_term
-        elif measure.kind in ("money", "aggregate") and first_term is not None:
-            entity = first_term
-    for group in list(groups):
-        # Grouping by the entity, or by the very rows being measured, groups nothing.
-        measured = ColumnRef(measure.table, measure.column) if measure and measure.column else None
-        if group == entity or (measure is not None and group in (measure.table, measured)):
-            groups.remove(group)
+    measure = _measure(reading, vocabulary, amounts_table, first_term)
+    entity = _entity(reading, measure, first_term)
+    groups = _groups(reading, measure, entity)
 
     subject = _subject(reading, measure, entity, amounts_table)
     if subject is None:
@@ -151,6 +98,83 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         if plan.order_column is None:
             raise _fail(reading, "found nothing to order the rows by")
     return plan
+
+
+def _measure(
+    reading: Reading,
+    vocabulary: Vocabulary,
+    amounts_table: str | None,
+    first_term: str | ColumnRef | None,
+) -> Measure | None:
+    """What is counted, summed or averaged, if anything."""
+    table_mentions = [table for _, _, table in reading.tables]
+    counted = _table_after(reading, ("most", "fewest", "least", "of", "many"))
+    if reading.per_entity_value is not None:
+        return Measure(
+            "entity_value",
+            reading.per_entity_value,
+            reading.aggregate or "avg",
+            amounts=amounts_table,
+        )
+    if reading.money:
+        assert amounts_table is not None
+        return Measure("money", amounts_table, "sum", amounts=amounts_table)
+    if reading.aggregate is not None and not reading.counting:
+        column = _numeric_column(reading, vocabulary)
+        if column is None:
+            raise _fail(reading, f"found no number column to take the {reading.aggregate} of")
+        return Measure("aggregate", column.table, reading.aggregate, column.column)
+    if reading.counting or (
+        counted is not None and reading.order is not None and counted != first_term
+    ):
+        after_count = [table for start, _, table in reading.tables if start >= reading.count_end]
+        target = (after_count[0] if reading.counting and after_count else None) or counted
+        target = target or (table_mentions[0] if table_mentions else None)
+        if target is None:
+            raise _fail(reading, "found nothing to count")
+        return Measure("count", target)
+    if reading.order is not None and isinstance(first_term, str):
+        # "top 5 products by quantity sold": a number column of a related table is summed
+        column = _numeric_column(reading, vocabulary)
+        if column is not None and column.table != first_term:
+            return Measure("aggregate", column.table, "sum", column.column)
+    if reading.groups:
+        # "orders per status": rows are counted per group
+        target = (
+            table_mentions[0] if table_mentions else _subject(reading, None, None, amounts_table)
+        )
+        if target is not None:
+            return Measure("count", target)
+    return None
+
+
+def _entity(
+    reading: Reading, measure: Measure | None, first_term: str | ColumnRef | None
+) -> str | ColumnRef | None:
+    """What is ranked by the measure: "top 5 customers by revenue", "which country has the
+    most customers"."""
+    if measure is None or (reading.limit is None and reading.order is None):
+        return None
+    if isinstance(first_term, ColumnRef) or (
+        first_term is not None and first_term != measure.table
+    ):
+        return first_term
+    if measure.kind in ("money", "aggregate") and first_term is not None:
+        return first_term
+    return None
+
+
+def _groups(
+    reading: Reading, measure: Measure | None, entity: str | ColumnRef | None
+) -> list[str | ColumnRef]:
+    """The groups asked for, less those that group nothing: the entity, or the very rows
+    being measured."""
+    measured = ColumnRef(measure.table, measure.column) if measure and measure.column else None
+    return [
+        group
+        for group in dict.fromkeys(reading.groups)
+        if group != entity and (measure is None or group not in (measure.table, measured))
+    ]
 
 
 def _first_term(reading: Reading) -> str | ColumnRef | None:
