@@ -82,7 +82,7 @@ async def execute(service: Service, rows: int) -> tuple[float, int]:
         elapsed = time.perf_counter() - started
         while subscription.pop() is not None:
             events += 1
-    assert result["rowCount"] == rows, result["rowCount"]
+    assert result.rowCount == rows, result.rowCount
     return elapsed, events
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
 import signal
 import sys
@@ -35,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"quart_app: configuration error: {error}", file=sys.stderr)
         return 2
     # The Host check (hosts.py) answers to the address listened on.
-    config = dataclasses.replace(config, listen_host=args.host or config.listen_host)
+    config = config.model_copy(update={"listen_host": args.host or config.listen_host})
     host = config.listen_host
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

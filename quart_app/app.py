@@ -40,6 +40,7 @@ def create_app(config: Config | None = None) -> Quart:
     """The application; ``config`` defaults to ``Config.from_env()``."""
     config = config or Config.from_env()
     app = Quart(__name__)
+    app.request_class = api.JSONBodyRequest
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     origins = cors_origins(config.cors_origins)

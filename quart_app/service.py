@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from quart import current_app
 
 from .bus import EventBus
 from .config import Config
 from .errors import InvalidRequest, NotFound
 from .replay_rate import ReplayRate
+from .schemas import ConvertBody, ExecuteBody, parse_body
 from .services.jobs import Job, JobRegistry, MemoryJobStore
 from .services.nl_to_sql.engine import Engine
 from .services.nl_to_sql.offline import OfflineEngine
@@ -31,50 +31,6 @@ from .storage.memory import MemoryHistory
 from .storage.retention import Retention
 from .streams import StreamLimit
 from .transports.pacing import WriteClock
-
-M = TypeVar("M", bound=BaseModel)
-
-REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL: refused here, not as a driver error later.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-NoNul = AfterValidator(_no_nul)
-
-
-class ExecuteBody(BaseModel):
-    """Body of ``POST /api/query-execution/execute`` and ``SEND /app/query-execution/execute``."""
-
-    model_config = ConfigDict(strict=True)
-
-    sql: Annotated[str, NoNul] = Field(
-        min_length=1, max_length=1_000_000, description="One read-only statement."
-    )
-    requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
-    maxRows: int | None = Field(default=None, ge=1, description="Rows returned at most (1000).")
-    timeoutMs: int | None = Field(default=None, ge=1, description="Statement timeout (30000).")
-
-
-class ConvertBody(BaseModel):
-    """Body of ``POST /api/nl-to-sql/convert`` and ``SEND /app/nl-to-sql/convert``."""
-
-    model_config = ConfigDict(strict=True)
-
-    question: Annotated[str, NoNul] = Field(
-        min_length=1, max_length=4_000, description="The question, in words."
-    )
-    requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
-    execute: bool = Field(default=False, description="Run the SQL too, under the same requestId.")
-    maxRows: int | None = Field(default=None, ge=1, description="With execute: rows at most.")
-    timeoutMs: int | None = Field(
-        default=None, ge=1, description="With execute: statement timeout."
-    )
-    refreshSchema: bool = Field(default=False, description="Introspect the database again first.")
 
 
 @dataclass(slots=True)
@@ -179,16 +135,18 @@ class Service:
             raise InvalidRequest("the body must be a JSON object")
         return await start(body, client)
 
-    async def execute(self, body: Mapping[str, Any], client: str = "local") -> Job:
-        request = parse_body(ExecuteBody, body)
+    async def execute(self, body: ExecuteBody | Mapping[str, Any], client: str = "local") -> Job:
+        """Start a statement; ``body`` as validated by REST, or still to validate (STOMP)."""
+        request = body if isinstance(body, ExecuteBody) else parse_body(ExecuteBody, body)
         max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
         return await self.query_execution.submit(
             ExecuteRequest(request.sql, max_rows, timeout_ms, client),
             request_id=request.requestId,
         )
 
-    async def convert(self, body: Mapping[str, Any], client: str = "local") -> Job:
-        request = parse_body(ConvertBody, body)
+    async def convert(self, body: ConvertBody | Mapping[str, Any], client: str = "local") -> Job:
+        """Start a conversion; ``body`` as validated by REST, or still to validate (STOMP)."""
+        request = body if isinstance(body, ConvertBody) else parse_body(ConvertBody, body)
         if not request.question.strip():
             raise InvalidRequest("question must not be blank")
         max_rows, timeout_ms = self._limits(request.maxRows, request.timeoutMs)
@@ -203,6 +161,8 @@ class Service:
         return await self.nl_to_sql.submit(convert, request_id=request.requestId)
 
     def _limits(self, max_rows: int | None, timeout_ms: int | None) -> tuple[int, int]:
+        """The request's limits, or the settings' defaults; beyond the settings' bounds is
+        ``InvalidRequest`` (the models cannot know the bounds: they are settings)."""
         max_rows = max_rows or self.config.default_max_rows
         timeout_ms = timeout_ms or self.config.default_timeout_ms
         if max_rows > self.config.max_rows_limit:
@@ -222,21 +182,6 @@ def make_engine(config: Config) -> Engine:
             timeout=config.llm_timeout_seconds,
         )
     return OfflineEngine()
-
-
-def parse_body(model: type[M], body: Mapping[str, Any]) -> M:
-    try:
-        return model.model_validate(dict(body))
-    except ValidationError as error:
-        raise InvalidRequest(describe_validation_error(error)) from None
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "body"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
 
 
 def current_service() -> Service:

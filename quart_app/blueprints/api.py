@@ -1,182 +1,136 @@
-"""REST: start operations, follow and cancel jobs."""
+"""REST: start operations, follow and cancel jobs.
+
+Bodies and query strings are validated by the models of ``schemas.py`` through
+quart-schema; its validation errors answer as every other ``invalid_request`` does.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
-from quart import Blueprint, request
+from pydantic import ValidationError
+from quart import Blueprint, Request, request
 from quart_schema import (
+    RequestSchemaValidationError,
     document_headers,
-    document_querystring,
-    document_request,
     document_response,
     tag,
+    validate_querystring,
+    validate_request,
+    validate_response,
 )
 
 from ..bus import valid_request_id
 from ..errors import InvalidRequest, NotFound
-from ..events import TOPICS, Topic
 from ..protocol.json_body import parse_json_body
-from ..service import ConvertBody, ExecuteBody, current_service
+from ..schemas import (
+    Accepted,
+    ConvertBody,
+    ConvertResult,
+    ErrorBody,
+    EventList,
+    ExecuteBody,
+    ExecuteResult,
+    JobList,
+    JobQuery,
+    JobView,
+    PreferHeader,
+    describe_validation_error,
+)
+from ..service import current_service
+from ..services.jobs import Job
 from ..streams import client_of
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-
-class Column(BaseModel):
-    name: str
-    type: str
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ExecuteResult(BaseModel):
-    requestId: str
-    sql: str
-    columns: list[Column]
-    rows: list[list[Any]]
-    rowCount: int
-    truncated: bool
-    truncatedReason: str | None = Field(
-        default=None,
-        description="Why rows are missing: maxRows, or maxResultBytes "
-        "(QUART_APP_MAX_RESULT_BYTES of JSON); null when the result is whole.",
-    )
-    durationMs: int
+def error_responses(*statuses: int) -> Callable[[F], F]:
+    """Document that the route may answer ``ErrorBody`` with each of ``statuses``."""
+
+    def decorate(route: F) -> F:
+        for status in statuses:
+            route = document_response(ErrorBody, status)(route)
+        return route
+
+    return decorate
 
 
-class Accepted(BaseModel):
-    requestId: str
-    status: str = "running"
+class JSONBodyRequest(Request):
+    """A request whose body is read as JSON whatever its ``Content-Type`` says (``curl -d``
+    sends a form type), and whose unreadable JSON is an ``invalid_request`` that says why."""
+
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            return parse_json_body(await self.get_data(cache=cache))
+        except InvalidRequest:
+            if silent:
+                return None
+            raise
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    sqlstate: str | None = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-    requestId: str | None = None
-
-
-class JobBody(BaseModel):
-    requestId: str
-    topic: str
-    status: str = Field(description="running, success, error or cancelled")
-    createdAt: str
-    finishedAt: str | None
-    durationMs: int
-    question: str | None = None
-    sql: str | None = None
-    rowCount: int | None = None
-    error: ErrorDetail | None = None
-
-
-class JobList(BaseModel):
-    jobs: list[JobBody]
-
-
-class EventList(BaseModel):
-    events: list[dict[str, Any]]
-
-
-JobStatus = Literal["running", "success", "error", "cancelled"]
-
-
-class JobQuery(BaseModel):
-    topic: Topic | None = None
-    status: JobStatus | None = None
-    limit: int = Field(default=50, ge=1, le=1000)
-
-
-class PreferHeader(BaseModel):
-    prefer: str | None = Field(default=None, description="`respond-async` answers 202 at once")
-
-
-_ERRORS = {status: ErrorBody for status in (400, 404, 409, 422, 503, 504)}
-
-
-class ConvertResult(BaseModel):
-    requestId: str
-    sql: str
-    engine: str
-    model: str | None
-    durationMs: int
-    result: ExecuteResult | None = None
+@blueprint.errorhandler(RequestSchemaValidationError)
+async def invalid_request(error: RequestSchemaValidationError) -> Any:
+    cause = error.validation_error
+    message = describe_validation_error(cause) if isinstance(cause, ValidationError) else cause
+    refused = InvalidRequest(str(message))
+    return refused.to_body(), refused.status
 
 
 @blueprint.post("/nl-to-sql/convert")
 @tag(["nl-to-sql"])
-@document_request(ConvertBody)
+@validate_request(ConvertBody)
 @document_headers(PreferHeader)
-@document_response(ConvertResult, 200)
+@validate_response(ConvertResult, 200)
 @document_response(Accepted, 202)
-@document_response(ErrorBody, 400)
-@document_response(ErrorBody, 409)
-@document_response(ErrorBody, 422)
-@document_response(ErrorBody, 503)
-@document_response(ErrorBody, 504)
-async def convert() -> Any:
+@error_responses(400, 409, 422, 503, 504)
+async def convert(data: ConvertBody) -> Any:
     """Turn a question into SQL, streaming each step; with ``execute`` run it too."""
-    return await _start("nl-to-sql/convert")
+    service = current_service()
+    return await _answer(await service.convert(data, _client()))
 
 
 @blueprint.post("/query-execution/execute")
 @tag(["query-execution"])
-@document_request(ExecuteBody)
+@validate_request(ExecuteBody)
 @document_headers(PreferHeader)
-@document_response(ExecuteResult, 200)
+@validate_response(ExecuteResult, 200)
 @document_response(Accepted, 202)
-@document_response(ErrorBody, 400)
-@document_response(ErrorBody, 409)
-@document_response(ErrorBody, 422)
-@document_response(ErrorBody, 503)
-@document_response(ErrorBody, 504)
-async def execute() -> Any:
+@error_responses(400, 409, 422, 503, 504)
+async def execute(data: ExecuteBody) -> Any:
     """Run one read-only SQL statement; events follow on both transports."""
-    return await _start("query-execution/execute")
+    service = current_service()
+    return await _answer(await service.execute(data, _client()))
 
 
-async def _start(operation: str) -> Any:
-    body = await json_body()
-    job = await current_service().start(
-        operation, body, client=client_of(request.scope.get("client"))
-    )
+async def _answer(job: Job) -> Any:
+    """The job's outcome once it ends, or 202 at once with ``Prefer: respond-async``."""
     if _prefers_async():
-        return (
-            {"requestId": job.request_id, "status": "running"},
-            202,
-            {"Location": f"/api/jobs/{job.request_id}"},
-        )
+        accepted = Accepted(requestId=job.request_id)
+        return accepted, 202, {"Location": f"/api/jobs/{job.request_id}"}
     return await job.outcome()
 
 
 @blueprint.get("/jobs")
 @tag(["jobs"])
-@document_querystring(JobQuery)
-@document_response(JobList, 200)
-@document_response(ErrorBody, 400)
-async def list_jobs() -> Any:
+@validate_querystring(JobQuery)
+@validate_response(JobList, 200)
+@error_responses(400)
+async def list_jobs(query_args: JobQuery) -> JobList:
     """Recent jobs, newest first."""
-    limit_text = request.args.get("limit", "50")
-    if not _small_count(limit_text) or not 1 <= int(limit_text) <= 1000:
-        raise InvalidRequest("limit must be an integer from 1 to 1000")
-    topic = request.args.get("topic") or None
-    status = request.args.get("status") or None
-    if topic is not None and topic not in TOPICS:
-        raise InvalidRequest(f"topic must be one of {', '.join(TOPICS)}")
-    if status is not None and status not in get_args(JobStatus):
-        raise InvalidRequest(f"status must be one of {', '.join(get_args(JobStatus))}")
-    jobs = await current_service().jobs.list(topic=topic, status=status, limit=int(limit_text))
-    return {"jobs": jobs}
+    jobs = await current_service().jobs.list(
+        topic=query_args.topic, status=query_args.status, limit=query_args.limit
+    )
+    return JobList(jobs=jobs)
 
 
 @blueprint.get("/jobs/<request_id>")
 @tag(["jobs"])
-@document_response(JobBody, 200)
-@document_response(ErrorBody, 404)
-async def get_job(request_id: str) -> Any:
+@validate_response(JobView, 200)
+@error_responses(404)
+async def get_job(request_id: str) -> JobView:
     """One job's status."""
     _check_request_id(request_id)
     return await current_service().jobs.get(request_id)
@@ -184,23 +138,23 @@ async def get_job(request_id: str) -> Any:
 
 @blueprint.get("/jobs/<request_id>/events")
 @tag(["jobs"])
-@document_response(EventList, 200)
-@document_response(ErrorBody, 404)
-async def job_events(request_id: str) -> Any:
+@validate_response(EventList, 200)
+@error_responses(404)
+async def job_events(request_id: str) -> EventList:
     """The request's kept events, in order, as they were streamed."""
     _check_request_id(request_id)
     service = current_service()
     events = await service.bus.history.request_events(request_id)
     if not events:
         await service.jobs.get(request_id)  # 404 when the job is unknown too
-    return {"events": [event.to_dict() for event in events]}
+    return EventList(events=[event.to_dict() for event in events])
 
 
 @blueprint.get("/jobs/<request_id>/result")
 @tag(["jobs"])
-@document_response(ExecuteResult, 200)
-@document_response(ErrorBody, 404)
-async def job_result(request_id: str) -> Any:
+@validate_response(ExecuteResult, 200)
+@error_responses(404)
+async def job_result(request_id: str) -> ExecuteResult:
     """What execute returned, kept with the job."""
     _check_request_id(request_id)
     return await current_service().jobs.result(request_id)
@@ -209,17 +163,12 @@ async def job_result(request_id: str) -> Any:
 @blueprint.post("/jobs/<request_id>/cancel")
 @tag(["jobs"])
 @document_response(Accepted, 202)
-@document_response(ErrorBody, 404)
-@document_response(ErrorBody, 409)
+@error_responses(404, 409)
 async def cancel_job(request_id: str) -> Any:
     """Cancel a running job: the database query is stopped and a ``cancelled`` event follows."""
     _check_request_id(request_id)
     await current_service().jobs.cancel(request_id)
-    return {"requestId": request_id, "status": "cancelling"}, 202
-
-
-async def json_body() -> Any:
-    return parse_json_body(await request.get_data())
+    return Accepted(requestId=request_id, status="cancelling"), 202
 
 
 def _check_request_id(request_id: str) -> None:
@@ -231,9 +180,8 @@ def _check_request_id(request_id: str) -> None:
         )
 
 
-def _small_count(text: str) -> bool:
-    # isdecimal() alone lets through other scripts' digits and numbers too long for int().
-    return text.isascii() and text.isdigit() and len(text) <= 9
+def _client() -> str:
+    return client_of(request.scope.get("client"))
 
 
 def _prefers_async() -> bool:

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from ..bus import RequestEvents, valid_request_id
 from ..errors import (
@@ -24,11 +24,13 @@ from ..errors import (
     RequestIdInUse,
 )
 from ..events import Topic, utc_timestamp
+from ..schemas import ConvertResult, ErrorDetail, ExecuteResult, JobStatus, JobView
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-JobStatus = Literal["running", "success", "error", "cancelled"]
+# What a job answers with when it succeeds.
+Outcome: TypeAlias = ExecuteResult | ConvertResult
 
 
 @dataclass(slots=True, eq=False)
@@ -42,8 +44,8 @@ class Job:
     finished_at: datetime | None = None
     row_count: int | None = None
     error: APIError | None = None
-    result: dict[str, Any] | None = None
-    task: asyncio.Task[dict[str, Any]] | None = None
+    result: ExecuteResult | None = None  # kept for GET /api/jobs/{requestId}/result
+    task: asyncio.Task[Outcome] | None = None
     _started: float = field(default_factory=time.monotonic)
 
     @property
@@ -59,7 +61,7 @@ class Job:
         self.error = error
         self.finished_at = datetime.now(UTC)
 
-    async def outcome(self) -> dict[str, Any]:
+    async def outcome(self) -> Outcome:
         """The job's response body once it ends; raises its ``APIError`` if it failed.
 
         Shielded: a caller that stops waiting (a dropped HTTP request) does not
@@ -68,26 +70,22 @@ class Job:
         assert self.task is not None
         return await asyncio.shield(self.task)
 
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "requestId": self.request_id,
-            "topic": self.topic,
-            "status": self.status,
-            "createdAt": utc_timestamp(self.created_at),
-            "finishedAt": utc_timestamp(self.finished_at) if self.finished_at else None,
-            "durationMs": self.duration_ms
+    def view(self) -> JobView:
+        """The job as the jobs API shows it."""
+        return JobView(
+            requestId=self.request_id,
+            topic=self.topic,
+            status=self.status,
+            createdAt=utc_timestamp(self.created_at),
+            finishedAt=utc_timestamp(self.finished_at) if self.finished_at else None,
+            durationMs=self.duration_ms
             if self.finished_at is None
             else int((self.finished_at - self.created_at).total_seconds() * 1000),
-        }
-        if self.question is not None:
-            body["question"] = self.question
-        if self.sql is not None:
-            body["sql"] = self.sql
-        if self.row_count is not None:
-            body["rowCount"] = self.row_count
-        if self.error is not None:
-            body["error"] = self.error.to_error()
-        return body
+            question=self.question,
+            sql=self.sql,
+            rowCount=self.row_count,
+            error=ErrorDetail(**self.error.to_error()) if self.error is not None else None,
+        )
 
 
 class JobStore(Protocol):
@@ -98,13 +96,11 @@ class JobStore(Protocol):
 
     async def save(self, job: Job) -> None: ...
 
-    async def get(self, request_id: str) -> dict[str, Any] | None: ...
+    async def get(self, request_id: str) -> JobView | None: ...
 
-    async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]: ...
+    async def result(self, request_id: str) -> tuple[bool, ExecuteResult | None]: ...
 
-    async def list(
-        self, *, topic: str | None, status: str | None, limit: int
-    ) -> list[dict[str, Any]]: ...
+    async def list(self, *, topic: str | None, status: str | None, limit: int) -> list[JobView]: ...
 
     async def request_cancel(self, request_id: str) -> None:
         """Ask the process that runs this job (not this one) to cancel it."""
@@ -135,21 +131,19 @@ class MemoryJobStore:
     async def save(self, job: Job) -> None:
         pass  # the Job object itself is what is kept
 
-    async def get(self, request_id: str) -> dict[str, Any] | None:
+    async def get(self, request_id: str) -> JobView | None:
         job = self._jobs.get(request_id)
-        return job.to_dict() if job else None
+        return job.view() if job else None
 
-    async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
+    async def result(self, request_id: str) -> tuple[bool, ExecuteResult | None]:
         job = self._jobs.get(request_id)
         return (job is not None, job.result if job else None)
 
-    async def list(
-        self, *, topic: str | None, status: str | None, limit: int
-    ) -> list[dict[str, Any]]:
+    async def list(self, *, topic: str | None, status: str | None, limit: int) -> list[JobView]:
         found = []
         for job in reversed(self._jobs.values()):
             if (topic is None or job.topic == topic) and (status is None or job.status == status):
-                found.append(job.to_dict())
+                found.append(job.view())
                 if len(found) >= limit:
                     break
         return found
@@ -178,7 +172,7 @@ class JobRegistry:
         """The requestIds of the jobs running in this process that have not ended yet."""
         return [request_id for request_id, job in self._running.items() if not job.finished]
 
-    def start(self, job: Job, work: Coroutine[Any, Any, dict[str, Any]]) -> None:
+    def start(self, job: Job, work: Coroutine[Any, Any, Outcome]) -> None:
         job.task = asyncio.create_task(work, name=f"job {job.request_id}")
         self._running[job.request_id] = job
         job.task.add_done_callback(_retrieve_exception)
@@ -188,18 +182,18 @@ class JobRegistry:
         job.finish(status, error=error)
         await self.store.save(job)
 
-    async def get(self, request_id: str) -> dict[str, Any]:
+    async def get(self, request_id: str) -> JobView:
         try:
-            body = await self.store.get(request_id)
+            view = await self.store.get(request_id)
         except DatabaseUnavailable:
             if (job := self._running.get(request_id)) is None:
                 raise
-            body = job.to_dict()  # running here: this process knows it best anyway
-        if body is None:
+            view = job.view()  # running here: this process knows it best anyway
+        if view is None:
             raise NotFound(f"no job with requestId {request_id!r}", request_id=request_id)
-        return body
+        return view
 
-    async def result(self, request_id: str) -> dict[str, Any]:
+    async def result(self, request_id: str) -> ExecuteResult:
         exists, result = await self.store.result(request_id)
         if not exists:
             raise NotFound(f"no job with requestId {request_id!r}", request_id=request_id)
@@ -207,19 +201,17 @@ class JobRegistry:
             raise NotFound(f"job {request_id!r} has no result", request_id=request_id)
         return result
 
-    async def list(
-        self, *, topic: str | None, status: str | None, limit: int
-    ) -> list[dict[str, Any]]:
+    async def list(self, *, topic: str | None, status: str | None, limit: int) -> list[JobView]:
         return await self.store.list(topic=topic, status=status, limit=limit)
 
     async def cancel(self, request_id: str) -> None:
         """Cancel a running job, here or in another process; ``Conflict`` when it has ended."""
         if self.cancel_local(request_id):
             return
-        body = await self.get(request_id)
-        if body["status"] != "running":
+        view = await self.get(request_id)
+        if view.status != "running":
             raise Conflict(
-                f"job {request_id!r} has already finished ({body['status']})", request_id=request_id
+                f"job {request_id!r} has already finished ({view.status})", request_id=request_id
             )
         await self.store.request_cancel(request_id)
 

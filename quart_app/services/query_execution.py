@@ -12,14 +12,10 @@ import asyncpg
 
 from ..bus import EventBus, RequestEvents
 from ..config import Config
-from ..errors import (
-    APIError,
-    Cancelled,
-    DatabaseUnavailable,
-    QueryTimeout,
-    SQLError,
-)
+from ..errors import QueryTimeout
+from ..schemas import Column, ExecuteResult
 from ..storage.database import Database
+from ..storage.pg_errors import DATABASE_ERRORS, database_error
 from ..storage.values import sized_row
 from .jobs import Job, JobRegistry, StageReporter, run_step
 from .sql_safety import check_sql_async
@@ -59,13 +55,12 @@ class QueryExecutionService:
         self.jobs.start(job, self.run(job, events, request))
         return job
 
-    async def run(self, job: Job, events: RequestEvents, request: ExecuteRequest) -> dict[str, Any]:
-        """The job's work: events from ``received`` to the terminal one; returns the result body."""
+    async def run(self, job: Job, events: RequestEvents, request: ExecuteRequest) -> ExecuteResult:
+        """The job's work: events from ``received`` to the terminal one; returns the result."""
         execution = _Execution(self, events, request)
-        result = await run_step(self.jobs, job, execution.run(), execution.fail)
-        result = {"requestId": job.request_id, **result}
+        result = await run_step(self.jobs, job, execution.run(job.request_id), execution.fail)
         job.result = result
-        job.row_count = result["rowCount"]
+        job.row_count = result.rowCount
         await self.jobs.finish(job, "success")
         await execution.succeed(result)
         return result
@@ -83,7 +78,7 @@ class _Execution(StageReporter):
         self.request = request
         self.started = time.monotonic()
 
-    async def run(self) -> dict[str, Any]:
+    async def run(self, request_id: str) -> ExecuteResult:
         await self._stage("received", "Query received", _RECEIVED)
         await self._stage(
             "validating", "Checking that the SQL is one read-only statement", _VALIDATING
@@ -100,7 +95,7 @@ class _Execution(StageReporter):
             async with self.database.connection(self.request.client, timeout) as connection:
                 waited = loop.time() - asked
                 async with asyncio.timeout_at(deadline):
-                    result = await self._run_in(connection, checked.sql, checked.kind == "query")
+                    rows = await self._run_in(connection, checked.sql, checked.kind == "query")
         except TimeoutError:
             waiting = (
                 f", {waited * 1000:,.0f} ms of it waiting for a free database connection"
@@ -110,29 +105,34 @@ class _Execution(StageReporter):
             raise QueryTimeout(
                 f"the query did not finish within {self.request.timeout_ms} ms{waiting}"
             ) from None
-        except asyncpg.PostgresError as error:
-            raise _from_postgres(error, self.request.timeout_ms) from None
-        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as error:
-            raise DatabaseUnavailable(f"cannot reach the database: {_describe(error)}") from None
-        result["durationMs"] = int((time.monotonic() - self.started) * 1000)
-        return {"sql": checked.sql, **result}
+        except DATABASE_ERRORS as error:
+            raise database_error(error, timeout_ms=self.request.timeout_ms) from None
+        # Built from values already typed: validating would copy every row once more.
+        return ExecuteResult.model_construct(
+            requestId=request_id,
+            sql=checked.sql,
+            columns=rows.columns,
+            rows=rows.rows,
+            rowCount=len(rows.rows),
+            truncated=rows.truncated_reason is not None,
+            truncatedReason=rows.truncated_reason,
+            durationMs=int((time.monotonic() - self.started) * 1000),
+        )
 
-    async def succeed(self, result: dict[str, Any]) -> None:
+    async def succeed(self, result: ExecuteResult) -> None:
         await self.events.finish(
             TOPIC,
             "success",
-            f"{_rows(result['rowCount'])} in {result['durationMs']} ms"
-            + (" (truncated)" if result["truncated"] else ""),
-            rowCount=result["rowCount"],
-            columns=result["columns"],
-            truncated=result["truncated"],
-            truncatedReason=result["truncatedReason"],
-            durationMs=result["durationMs"],
+            f"{_rows(result.rowCount)} in {result.durationMs} ms"
+            + (" (truncated)" if result.truncated else ""),
+            rowCount=result.rowCount,
+            columns=[column.model_dump() for column in result.columns],
+            truncated=result.truncated,
+            truncatedReason=result.truncatedReason,
+            durationMs=result.durationMs,
         )
 
-    async def _run_in(
-        self, connection: asyncpg.Connection, sql: str, plannable: bool
-    ) -> dict[str, Any]:
+    async def _run_in(self, connection: asyncpg.Connection, sql: str, plannable: bool) -> _Rows:
         # READ ONLY is the second guard: whatever slipped past check_sql cannot write.
         async with connection.transaction(readonly=True):
             await connection.execute(self.database.caps(self.request.timeout_ms))
@@ -145,7 +145,7 @@ class _Execution(StageReporter):
             message = f"Planned: about {_rows(estimated)}" if estimated is not None else "Planned"
             await self._stage("planning", message, _PLANNING, estimatedRows=estimated)
             columns = [
-                {"name": column.name, "type": column.type.name}
+                Column(name=column.name, type=column.type.name)
                 for column in statement.get_attributes()
             ]
             await self._stage("executing", "Executing the query", _EXECUTING)
@@ -154,9 +154,9 @@ class _Execution(StageReporter):
     async def _fetch(
         self,
         statement: asyncpg.prepared_stmt.PreparedStatement,
-        columns: list[dict[str, str]],
+        columns: list[Column],
         estimated: int | None,
-    ) -> dict[str, Any]:
+    ) -> _Rows:
         max_rows = self.request.max_rows
         max_bytes = self.config.max_result_bytes
         size = 0
@@ -203,31 +203,17 @@ class _Execution(StageReporter):
                 )
             if done:
                 break
-        return {
-            "columns": columns,
-            "rows": rows,
-            "rowCount": len(rows),
-            "truncated": truncated,
-            "truncatedReason": reason,
-        }
+        return _Rows(columns, rows, reason)
 
 
-def _from_postgres(error: asyncpg.PostgresError, timeout_ms: int) -> APIError:
-    sqlstate = getattr(error, "sqlstate", None) or ""
-    message = str(getattr(error, "message", None) or error)
-    if sqlstate == "57014":
-        if "statement timeout" in message:
-            return QueryTimeout(f"the query did not finish within {timeout_ms} ms")
-        return Cancelled(message)
-    if sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03", "53300"}:
-        return DatabaseUnavailable(f"the database is unavailable: {message}")
-    return SQLError(message, sqlstate=sqlstate or None)
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """What one statement fetched: its columns, its rows, and why rows are missing if they are."""
+
+    columns: list[Column]
+    rows: list[list[Any]]
+    truncated_reason: str | None
 
 
 def _rows(count: int) -> str:
     return f"{count:,} row" if count == 1 else f"{count:,} rows"
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

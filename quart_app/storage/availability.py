@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 
 from ..errors import DatabaseUnavailable
+from .pg_errors import DATABASE_ERRORS, one_line
 
 # What a statement on the history database may raise when the database is away.
 # OSError includes TimeoutError, which ``bounded`` raises.
-FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+FAILURES = DATABASE_ERRORS
 
 
 @contextlib.asynccontextmanager
@@ -46,8 +47,14 @@ async def bounded(pool: asyncpg.Pool, timeout: float) -> AsyncIterator[asyncpg.C
 
 @contextlib.contextmanager
 def unavailable() -> Iterator[None]:
-    """Failures to reach the history database are a 503 for the client, not a server error."""
+    """Failures of the history database are a 503 for the client, not a server error.
+
+    Unlike ``pg_errors.database_error``, every failure counts: the statements are the
+    service's own, so one the database refuses is not the client's ``sql_error``.
+    """
     try:
         yield
     except FAILURES as error:
-        raise DatabaseUnavailable(f"the history database is unavailable: {error}") from None
+        raise DatabaseUnavailable(
+            f"the history database is unavailable: {one_line(error)}"
+        ) from None

@@ -19,6 +19,7 @@ from ..config import Config
 from ..errors import Busy, DatabaseUnavailable
 from . import demo_data, sandbox
 from .codecs import install_codecs
+from .pg_errors import DATABASE_ERRORS, one_line
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,12 @@ class Database:
         try:
             async with self.pool.acquire() as connection:
                 await connection.fetchval("SELECT 1")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DATABASE_ERRORS as error:
             log.warning(
                 "the database at %s is not reachable yet (%s); requests answer "
                 "database_unavailable until it is, and its role is checked then",
                 describe_url(self.url or ""),
-                str(error).splitlines()[0] if str(error) else type(error).__name__,
+                one_line(error),
             )
         else:
             log.info("using the database at %s", describe_url(self.url or ""))

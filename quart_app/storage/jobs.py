@@ -7,12 +7,13 @@ import contextlib
 import json
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from ..errors import RequestIdInUse
 from ..events import storable_json, utc_timestamp
+from ..schemas import ErrorDetail, ExecuteResult, JobView
 from .availability import FAILURES, bounded, unavailable
 
 if TYPE_CHECKING:
@@ -57,11 +58,11 @@ async def save_job(connection: asyncpg.Connection, job: Job, *, with_result: boo
         job.request_id,
         job.status,
         job.finished_at,
-        job.to_dict()["durationMs"],
+        job.view().durationMs,
         job.sql,
         job.row_count,
         storable_json(json.dumps(job.error.to_error())) if job.error else None,
-        storable_json(json.dumps(job.result)) if job.result is not None and with_result else None,
+        _stored_result(job.result) if with_result else None,
     )
     if status == "UPDATE 0":
         log.warning(
@@ -72,7 +73,13 @@ async def save_job(connection: asyncpg.Connection, job: Job, *, with_result: boo
         )
 
 
-async def fetch_job(connection: asyncpg.Connection, request_id: str) -> dict[str, Any] | None:
+def _stored_result(result: ExecuteResult | None) -> str | None:
+    if result is None:
+        return None
+    return storable_json(json.dumps(result.model_dump()))
+
+
+async def fetch_job(connection: asyncpg.Connection, request_id: str) -> JobView | None:
     row = await connection.fetchrow(
         """
         SELECT request_id, topic, status, created_at, finished_at, duration_ms,
@@ -82,24 +89,26 @@ async def fetch_job(connection: asyncpg.Connection, request_id: str) -> dict[str
         """,
         request_id,
     )
-    return _body(row) if row else None
+    return _view(row) if row else None
 
 
 async def fetch_result(
     connection: asyncpg.Connection, request_id: str
-) -> tuple[bool, dict[str, Any] | None]:
+) -> tuple[bool, ExecuteResult | None]:
     """(whether the job exists, its kept result)."""
     row = await connection.fetchrow(
         "SELECT result::text AS result FROM quart_app.jobs WHERE request_id = $1", request_id
     )
     if row is None:
         return False, None
-    return True, json.loads(row["result"]) if row["result"] else None
+    if not row["result"]:
+        return True, None
+    return True, ExecuteResult.model_validate(json.loads(row["result"]))
 
 
 async def list_jobs(
     connection: asyncpg.Connection, *, topic: str | None, status: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[JobView]:
     rows = await connection.fetch(
         """
         SELECT request_id, topic, status, created_at, finished_at, duration_ms,
@@ -113,26 +122,24 @@ async def list_jobs(
         status,
         limit,
     )
-    return [_body(row) for row in rows]
+    return [_view(row) for row in rows]
 
 
-def _body(row: asyncpg.Record) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "requestId": row["request_id"],
-        "topic": row["topic"],
-        "status": row["status"],
-        "createdAt": utc_timestamp(row["created_at"]),
-        "finishedAt": utc_timestamp(row["finished_at"]) if row["finished_at"] else None,
-        "durationMs": row["duration_ms"]
+def _view(row: asyncpg.Record) -> JobView:
+    return JobView(
+        requestId=row["request_id"],
+        topic=row["topic"],
+        status=row["status"],
+        createdAt=utc_timestamp(row["created_at"]),
+        finishedAt=utc_timestamp(row["finished_at"]) if row["finished_at"] else None,
+        durationMs=row["duration_ms"]
         if row["duration_ms"] is not None
         else _running_ms(row["created_at"]),
-    }
-    for key, column in (("question", "question"), ("sql", "sql"), ("rowCount", "row_count")):
-        if row[column] is not None:
-            body[key] = row[column]
-    if row["error"]:
-        body["error"] = json.loads(row["error"])
-    return body
+        question=row["question"],
+        sql=row["sql"],
+        rowCount=row["row_count"],
+        error=ErrorDetail.model_validate_json(row["error"]) if row["error"] else None,
+    )
 
 
 def _running_ms(created_at: datetime) -> int:
@@ -221,23 +228,21 @@ class PostgresJobStore:
             except FAILURES as error:
                 log.error("stopping with %d jobs not saved: %s", len(self._unsaved), error)
 
-    async def get(self, request_id: str) -> dict[str, Any] | None:
+    async def get(self, request_id: str) -> JobView | None:
         if (job := self._unsaved.get(request_id)) is not None:
-            return job.to_dict()
+            return job.view()
         with unavailable():
             async with bounded(self.pool, self.timeout) as connection:
                 return await fetch_job(connection, request_id)
 
-    async def result(self, request_id: str) -> tuple[bool, dict[str, Any] | None]:
+    async def result(self, request_id: str) -> tuple[bool, ExecuteResult | None]:
         if (job := self._unsaved.get(request_id)) is not None:
             return True, job.result
         with unavailable():
             async with bounded(self.pool, self.timeout) as connection:
                 return await fetch_result(connection, request_id)
 
-    async def list(
-        self, *, topic: str | None, status: str | None, limit: int
-    ) -> list[dict[str, Any]]:
+    async def list(self, *, topic: str | None, status: str | None, limit: int) -> list[JobView]:
         with unavailable():
             async with bounded(self.pool, self.timeout) as connection:
                 return await list_jobs(connection, topic=topic, status=status, limit=limit)

@@ -6,19 +6,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Final
-
-import asyncpg
+from typing import Final
 
 from ...bus import EventBus, RequestEvents
 from ...config import Config
-from ...errors import (
-    APIError,
-    ConversionFailed,
-    DatabaseUnavailable,
-    bounded_message,
-)
+from ...errors import APIError, ConversionFailed, bounded_message
+from ...schemas import ConvertResult
 from ...storage.database import Database
+from ...storage.pg_errors import DATABASE_ERRORS, connection_lost, database_error, postgres_message
 from ..jobs import Job, JobRegistry, StageReporter, run_step
 from ..query_execution import ExecuteRequest, QueryExecutionService
 from ..sql_safety import check_sql_async
@@ -66,22 +61,21 @@ class NlToSqlService:
         self.jobs.start(job, self.run(job, events, request))
         return job
 
-    async def run(self, job: Job, events: RequestEvents, request: ConvertRequest) -> dict[str, Any]:
+    async def run(self, job: Job, events: RequestEvents, request: ConvertRequest) -> ConvertResult:
         conversion = _Conversion(self, events, request)
-        converted = await run_step(self.jobs, job, conversion.run(), conversion.fail)
-        job.sql = converted["sql"]
-        body = {"requestId": job.request_id, **converted}
+        converted = await run_step(self.jobs, job, conversion.run(job.request_id), conversion.fail)
+        job.sql = converted.sql
         if not request.execute:
             await self.jobs.finish(job, "success")
         await conversion.succeed(converted)
         if not request.execute:
-            return body
+            return converted
         executed = await self.query_execution.run(
             job,
             events,
-            ExecuteRequest(converted["sql"], request.max_rows, request.timeout_ms, request.client),
+            ExecuteRequest(converted.sql, request.max_rows, request.timeout_ms, request.client),
         )
-        return {**body, "result": executed}
+        return converted.model_copy(update={"result": executed})
 
 
 class _Conversion(StageReporter):
@@ -96,7 +90,7 @@ class _Conversion(StageReporter):
         self.request = request
         self.started = time.monotonic()
 
-    async def run(self) -> dict[str, Any]:
+    async def run(self, request_id: str) -> ConvertResult:
         await self._stage("received", "Question received", 0)
         await self._stage("introspecting-schema", "Reading the database schema", 10)
         schema, cached = await self._schema()
@@ -129,23 +123,24 @@ class _Conversion(StageReporter):
                 85,
                 error=problem,
             )
-        duration_ms = int((time.monotonic() - self.started) * 1000)
-        converted = {
-            "sql": sql,
-            "engine": self.engine.name,
-            "model": self.engine.model,
-            "durationMs": duration_ms,
-        }
+        return ConvertResult(
+            requestId=request_id,
+            sql=sql,
+            engine=self.engine.name,
+            model=self.engine.model,
+            durationMs=int((time.monotonic() - self.started) * 1000),
+        )
 
-        return converted
-
-    async def succeed(self, converted: dict[str, Any]) -> None:
+    async def succeed(self, converted: ConvertResult) -> None:
         await self.events.finish(
             TOPIC,
             "success",
-            f"SQL ready in {converted['durationMs']} ms",
+            f"SQL ready in {converted.durationMs} ms",
             final=not self.request.execute,
-            **converted,
+            sql=converted.sql,
+            engine=converted.engine,
+            model=converted.model,
+            durationMs=converted.durationMs,
         )
 
     async def _schema(self) -> tuple[Schema, bool]:
@@ -158,8 +153,10 @@ class _Conversion(StageReporter):
 
         try:
             return await self.service.schemas.get(read, refresh=self.request.refresh_schema)
-        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as error:
-            raise DatabaseUnavailable(f"cannot reach the database: {error}") from None
+        except DATABASE_ERRORS as error:
+            if not connection_lost(error):
+                raise  # not the database being away: a fault of this service, said as such
+            raise database_error(error) from None
 
     async def _generate(self, request: GenerationRequest) -> str:
         self.stage = "generating"
@@ -200,10 +197,10 @@ class _Conversion(StageReporter):
                 await connection.execute(database.caps(_VALIDATE_TIMEOUT_MS))
                 # fetch, not execute: the extended protocol runs one statement at most.
                 await connection.fetch("EXPLAIN " + checked.sql)
-        except asyncpg.PostgresError as error:
-            if getattr(error, "sqlstate", "").startswith("08"):
-                raise DatabaseUnavailable(f"the database is unavailable: {error}") from None
-            return bounded_message(str(getattr(error, "message", None) or error))
-        except (OSError, asyncpg.InterfaceError) as error:
-            raise DatabaseUnavailable(f"cannot reach the database: {error}") from None
+        except DATABASE_ERRORS as error:
+            if connection_lost(error):
+                raise database_error(error) from None
+            # The database refused the SQL (or ran out of time planning it): the engine
+            # is told why and asked for a correction.
+            return bounded_message(postgres_message(error))
         return None
