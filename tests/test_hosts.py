@@ -10,7 +10,8 @@ import httpx
 import pytest
 import websocket
 
-from quart_app.hosts import AllowedHosts, host_name, listens_everywhere
+from quart_app.errors import ForbiddenHost
+from quart_app.hosts import AllowedHosts, check_host, host_name, listens_everywhere
 from tests.servers import ServerProcess, TestDatabase
 
 LOOPBACK = AllowedHosts.build("", "127.0.0.1")
@@ -64,6 +65,21 @@ CONFIGURED = AllowedHosts.build("Notebook.Example:8888, *.corp.example, [fe80::1
 )
 def test_hosts_served(allowed: AllowedHosts, host: str | None, served: bool) -> None:
     assert allowed.allows(host) is served
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("evil.example:8080", "'evil.example:8080'"),
+        ("x" * 300, "'" + "x" * 100 + "'"),  # a long Host is cut in the message
+        ("", "''"),
+    ],
+)
+def test_a_refused_host_is_named_in_the_answer(host: str, says: str) -> None:
+    check_host("localhost:8080", LOOPBACK)
+    with pytest.raises(ForbiddenHost, match="QUART_APP_ALLOWED_HOSTS") as refused:
+        check_host(host, LOOPBACK)
+    assert f"host name {says}:" in str(refused.value)
 
 
 @pytest.mark.parametrize(
