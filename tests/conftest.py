@@ -61,6 +61,12 @@ def fixture_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
     return start_server()
 
 
+@pytest.fixture(scope="session", name="wildcard_server")
+def fixture_wildcard_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """Listening on 0.0.0.0, as QUART_APP_LISTEN_HOST says, with no API token."""
+    return start_server(QUART_APP_HISTORY_URL="memory", QUART_APP_LISTEN_HOST="0.0.0.0")
+
+
 @pytest.fixture(name="http")
 async def fixture_http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:

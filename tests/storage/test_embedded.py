@@ -59,8 +59,21 @@ def query(server: ServerProcess, sql: str) -> list[list[object]]:
 async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
     data_dir: Path, db: asyncpg.Connection, database: TestDatabase
 ) -> None:
-    server = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}).start(timeout=180)
+    """Two processes started at once on a new data folder share it: the demo data is loaded
+    once and the reader role and history database made once, however the starts interleave."""
+    first = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "a.log")
+    second = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "b.log")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        started = list(pool.map(lambda server: server.start(timeout=180), (first, second)))
+    server = first
     try:
+        for one in started:
+            assert query(one, "SELECT current_user, count(*) FROM products") == [
+                ["quart_app_reader", 500]
+            ]
+        logs = first.log() + second.log()
+        assert logs.count("Loading the demo data set") == 1
+        assert "Traceback" not in logs
         counts = query(
             server,
             """SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products),
@@ -86,7 +99,8 @@ async def test_embedded_defaults_load_the_demo_data_once_and_stop_cleanly(
         written_by = query(server, WRITTEN_BY)
         postgres = postmaster(data_dir)
     finally:
-        assert server.stop() == 0
+        assert second.stop() == 0
+        assert first.stop() == 0
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
     assert not running(postgres)
 
@@ -143,23 +157,3 @@ def test_bad_configuration_is_refused_with_a_clear_message(database: TestDatabas
         RuntimeError, match="QUART_APP_HISTORY_SIZE='lots' is not valid: expected an integer"
     ):
         server.start()
-
-
-def test_two_processes_started_at_once_on_a_new_data_folder_share_it(data_dir: Path) -> None:
-    """The demo data is loaded once and the reader role and history database made once,
-    however the two starts interleave."""
-    first = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "a.log")
-    second = ServerProcess({"QUART_APP_DATA_DIR": str(data_dir)}, log_path=data_dir / "b.log")
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        started = list(pool.map(lambda server: server.start(timeout=180), (first, second)))
-    try:
-        for server in started:
-            assert query(server, "SELECT current_user, count(*) FROM products") == [
-                ["quart_app_reader", 500]
-            ]
-        logs = first.log() + second.log()
-        assert logs.count("Loading the demo data set") == 1
-        assert "Traceback" not in logs
-    finally:
-        assert second.stop() == 0
-        assert first.stop() == 0
