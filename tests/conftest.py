@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from quart_app.storage import demo_data
 from tests import event_hygiene
-from tests.servers import ServerProcess, TestDatabase, scratch_database
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, ServerProcess, TestDatabase, scratch_database
 
 
 @pytest.fixture(scope="session", name="database")
@@ -60,6 +61,12 @@ def fixture_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
     return start_server()
 
 
+@pytest.fixture(scope="session", name="wildcard_server")
+def fixture_wildcard_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """Listening on 0.0.0.0, as QUART_APP_LISTEN_HOST says, with no API token."""
+    return start_server(QUART_APP_HISTORY_URL="memory", QUART_APP_LISTEN_HOST="0.0.0.0")
+
+
 @pytest.fixture(name="http")
 async def fixture_http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
@@ -73,3 +80,16 @@ async def fixture_db(database: TestDatabase) -> AsyncIterator[asyncpg.Connection
         yield connection
     finally:
         await connection.close()
+
+
+@pytest.fixture(scope="session", name="chromium")
+async def fixture_chromium() -> AsyncIterator[Any]:
+    """One headless Chromium for the run; each test opens a context of its own in it."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
+        )
+        yield browser
+        await browser.close()

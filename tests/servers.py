@@ -28,6 +28,23 @@ from quart_app.storage import sandbox
 from quart_app.storage.database import ensure_runtime_dir, with_user
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking")
+
+
+def new_id() -> str:
+    """A requestId no other test uses, naming the test module that made it."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "")
+    module = Path(current.split("::", 1)[0]).stem.removeprefix("test_").replace("_", "-")
+    return f"{module[:40] or 't'}-{uuid.uuid4().hex[:12]}"
+
+
+def rss_kib(pid: int) -> int:
+    """The resident memory of process ``pid``, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,8 +20,18 @@ TOKEN = "s3cret-" + uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module", name="locked")
-def fixture_locked(start_server: Callable[..., ServerProcess]) -> ServerProcess:
-    return start_server(QUART_APP_API_TOKEN=TOKEN, QUART_APP_HISTORY_URL="memory")
+def fixture_locked(database: TestDatabase) -> Iterator[ServerProcess]:
+    """Listening on every address, which a token makes safe (and silent about it)."""
+    server = ServerProcess(
+        {
+            "DATABASE_URL": database.reader_url,
+            "QUART_APP_HISTORY_URL": "memory",
+            "QUART_APP_API_TOKEN": TOKEN,
+        },
+        args=("--host", "0.0.0.0"),
+    ).start()
+    yield server
+    server.stop()
 
 
 def bearer(token: str = TOKEN) -> dict[str, str]:
@@ -146,28 +156,11 @@ async def test_pages_from_other_origins_are_refused(server: ServerProcess) -> No
     allowed.close()
 
 
-@pytest.fixture(name="public_server")
-def fixture_public_server(database: TestDatabase) -> Iterator[Callable[..., ServerProcess]]:
-    started: list[ServerProcess] = []
-
-    def start(**env: str) -> ServerProcess:
-        server = ServerProcess(
-            {"DATABASE_URL": database.reader_url, "QUART_APP_HISTORY_URL": "memory", **env},
-            args=("--host", "0.0.0.0"),
-        ).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
 def test_listening_beyond_loopback_without_a_token_warns(
-    public_server: Callable[..., ServerProcess],
+    wildcard_server: ServerProcess, locked: ServerProcess
 ) -> None:
-    assert "without QUART_APP_API_TOKEN" in public_server().log()
-    assert "without QUART_APP_API_TOKEN" not in public_server(QUART_APP_API_TOKEN=TOKEN).log()
+    assert "without QUART_APP_API_TOKEN" in wildcard_server.log()
+    assert "without QUART_APP_API_TOKEN" not in locked.log()
 
 
 def test_the_notebook_client_sends_the_token(locked: ServerProcess) -> None:

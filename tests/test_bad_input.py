@@ -35,6 +35,7 @@ def fixture_target(start_server: Callable[..., ServerProcess]) -> ServerProcess:
 async def fixture_client(target: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=target.url, timeout=30) as client:
         yield client
+    # An exception turned into a 4xx on its way out shows nowhere else.
     assert "Traceback" not in target.log(), target.log()[-5000:]
     async with httpx.AsyncClient(base_url=target.url, timeout=30) as client:
         assert (await client.get("/health")).json() == {"status": "ok"}
@@ -169,7 +170,6 @@ async def test_values_python_cannot_hold_come_back_as_text(
     finally:
         await history.close()
     assert saved is not None and (saved["status"], saved["kept"]) == ("success", True)
-    assert "will be saved once" not in target.log()
 
 
 async def test_the_notebook_client_keeps_what_pandas_cannot_hold_as_text(

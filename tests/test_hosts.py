@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 import websocket
 
-from quart_app.hosts import AllowedHosts, host_name, listens_everywhere
-from tests.servers import ServerProcess, TestDatabase
+from quart_app.errors import ForbiddenHost
+from quart_app.hosts import AllowedHosts, check_host, host_name, listens_everywhere
+from tests.servers import ServerProcess
 
 LOOPBACK = AllowedHosts.build("", "127.0.0.1")
 WILDCARD = AllowedHosts.build("", "0.0.0.0", ["build-box", "build-box.lan.example."])
@@ -64,6 +65,21 @@ CONFIGURED = AllowedHosts.build("Notebook.Example:8888, *.corp.example, [fe80::1
 )
 def test_hosts_served(allowed: AllowedHosts, host: str | None, served: bool) -> None:
     assert allowed.allows(host) is served
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("evil.example:8080", "'evil.example:8080'"),
+        ("x" * 300, "'" + "x" * 100 + "'"),  # a long Host is cut in the message
+        ("", "''"),
+    ],
+)
+def test_a_refused_host_is_named_in_the_answer(host: str, says: str) -> None:
+    check_host("localhost:8080", LOOPBACK)
+    with pytest.raises(ForbiddenHost, match="QUART_APP_ALLOWED_HOSTS") as refused:
+        check_host(host, LOOPBACK)
+    assert f"host name {says}:" in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -149,20 +165,6 @@ async def test_more_host_names_can_be_allowed(start_server: Callable[..., Server
         other = await http.get("/api/jobs", headers={"Host": "other.example"})
         assert other.status_code == 403
     _stomp_connects(server.port, "evil.example")
-
-
-@pytest.fixture(name="wildcard_server")
-def fixture_wildcard_server(database: TestDatabase) -> Iterator[ServerProcess]:
-    """Listening on 0.0.0.0, as QUART_APP_LISTEN_HOST says (test_access.py gives --host)."""
-    server = ServerProcess(
-        {
-            "DATABASE_URL": database.reader_url,
-            "QUART_APP_HISTORY_URL": "memory",
-            "QUART_APP_LISTEN_HOST": "0.0.0.0",
-        }
-    ).start()
-    yield server
-    server.stop()
 
 
 async def test_on_a_wildcard_address_any_ip_address_and_the_machine_name_are_served(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -212,7 +212,7 @@ def _milliseconds_between(start: str, end: str) -> int | None:
         ended = datetime.fromisoformat(end.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return int((ended - begun).total_seconds() * 1000)
+    return (ended - begun) // timedelta(milliseconds=1)  # exact, as Date.parse differences are
 
 
 def preview(frame: pd.DataFrame, row_count: int | None, truncated: bool) -> dict[str, Any]:

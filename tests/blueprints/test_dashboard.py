@@ -19,21 +19,15 @@ pytestmark = [
 
 
 @pytest.fixture(name="page")
-async def fixture_page(server: ServerProcess) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = await browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await page.goto(f"{server.url}/")
-        yield page
-        await browser.close()
-        assert errors == []
+async def fixture_page(chromium: Any, server: ServerProcess) -> AsyncIterator[Any]:
+    context = await chromium.new_context()
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(f"{server.url}/")
+    yield page
+    await context.close()
+    assert errors == []
 
 
 async def shown_event_ids(page: Any) -> list[int]:
@@ -94,23 +88,18 @@ async def test_errors_are_shown(page: Any) -> None:
 
 
 async def test_with_an_api_token_the_page_takes_it_from_its_address(
-    start_server: Callable[..., ServerProcess],
+    chromium: Any, start_server: Callable[..., ServerProcess]
 ) -> None:
-    from playwright.async_api import async_playwright
-
     token = "dash-" + uuid.uuid4().hex
     locked = start_server(QUART_APP_API_TOKEN=token, QUART_APP_HISTORY_URL="memory")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = await browser.new_page()
-            await page.goto(f"{locked.url}/?access_token={token}")
-            await page.wait_for_selector("#connection[data-state=live]", timeout=10_000)
-            await page.fill("#request-text", "SELECT 7 AS seven")
-            await page.click("#sql-button")
-            await page.wait_for_selector("#current-status[data-status=success]", timeout=20_000)
-            assert await page.text_content("#current-result td") == "7"
-        finally:
-            await browser.close()
+    context = await chromium.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(f"{locked.url}/?access_token={token}")
+        await page.wait_for_selector("#connection[data-state=live]", timeout=10_000)
+        await page.fill("#request-text", "SELECT 7 AS seven")
+        await page.click("#sql-button")
+        await page.wait_for_selector("#current-status[data-status=success]", timeout=20_000)
+        assert await page.text_content("#current-result td") == "7"
+    finally:
+        await context.close()

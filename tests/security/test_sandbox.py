@@ -257,7 +257,6 @@ async def test_forged_notifications_do_not_stop_live_delivery(
     assert response.status_code == 200, response.text
     await wait_until(lambda: any(event["status"] == "success" for event in received), timeout=10)
     reader.cancel()
-    assert "ignored a notification" in embedded.server.log()
     assert "Traceback" not in embedded.server.log()
 
 

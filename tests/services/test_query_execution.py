@@ -13,11 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.servers import ServerProcess, TcpProxy, TestDatabase, wait_for_events
-
-
-def new_id() -> str:
-    return f"t-{uuid.uuid4().hex[:12]}"
+from tests.servers import ServerProcess, TcpProxy, TestDatabase, new_id, wait_for_events
 
 
 async def test_returns_rows_as_json_values(http: httpx.AsyncClient, db: asyncpg.Connection) -> None:

@@ -12,8 +12,6 @@ import pytest
 
 from tests.servers import ServerProcess
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -43,18 +41,12 @@ async ({ requestId, sql }) => {
 
 
 @pytest.fixture(name="page")
-async def fixture_page(server: ServerProcess) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = await browser.new_page()
-        await page.goto(f"{server.url}/health")
-        yield page
-        await browser.close()
+async def fixture_page(chromium: Any, server: ServerProcess) -> AsyncIterator[Any]:
+    context = await chromium.new_context()
+    page = await context.new_page()
+    await page.goto(f"{server.url}/health")
+    yield page
+    await context.close()
 
 
 async def test_event_source_follows_a_request_and_stops_after_it(

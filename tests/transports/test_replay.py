@@ -7,7 +7,6 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -15,20 +14,13 @@ import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
-from tests.servers import ServerProcess, TestDatabase, collect_sse, sibling_database
+from tests.servers import ServerProcess, TestDatabase, collect_sse, rss_kib, sibling_database
 from tests.transports.stomp_clients import RawStomp, stomp_py
 
 QUERIES = 600  # about 3,600 kept events, 18 pages of a replay
 SUBSCRIPTIONS = 1000
 RSS_BOUND_MIB = 100
 TOPIC = "/topic/query-execution"
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 async def run_queries(url: str, count: int, prefix: str) -> list[str]:

@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, new_id
 from tests.transports.stomp_clients import stomp_py
-
-
-def new_id() -> str:
-    return f"e-{uuid.uuid4().hex[:12]}"
 
 
 async def read_stream(client: httpx.AsyncClient, path: str, **kwargs: Any) -> list[dict[str, Any]]:

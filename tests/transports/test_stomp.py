@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, new_id
 from tests.transports.stomp_clients import RawStomp, stomp_py
 
 
@@ -29,10 +29,6 @@ def fixture_raw_stomp(server: ServerProcess) -> Iterator[Callable[..., RawStomp]
     yield open_one
     for client in opened:
         client.close()
-
-
-def new_id() -> str:
-    return f"s-{uuid.uuid4().hex[:12]}"
 
 
 def api_events(server: ServerProcess, request_id: str) -> list[dict[str, object]]:

@@ -27,7 +27,6 @@ from tests.servers import ServerProcess
 from tests.widget.jupyterlab import JupyterLab
 from tests.widget.notebooks import NOTEBOOKS, WIDGET_STATE, active_sleeps, until_no_sleeps
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Set to a directory to keep screenshots of the finished panel (docs/ keeps them).
 SCREENSHOTS = os.environ.get("WIDGET_SCREENSHOTS")
 
@@ -135,19 +134,6 @@ def fixture_lab(
     lab = start_lab(tmp_path_factory.mktemp("lab"), server)
     yield lab
     lab.close()
-
-
-@pytest.fixture(scope="module", name="chromium")
-async def fixture_chromium() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture(name="page")

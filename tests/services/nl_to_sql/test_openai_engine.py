@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import time
-import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.servers import ServerProcess, free_port, wait_for_events
+from tests.servers import ServerProcess, free_port, new_id, wait_for_events
 from tests.services.nl_to_sql.fake_openai import BAD_SQL, GOOD_SQL, FakeOpenAI
 
 
@@ -30,10 +29,6 @@ def fixture_llm_server(
         OPENAI_MODEL="fake-sql",
         QUART_APP_LLM_TIMEOUT_SECONDS="2",
     )
-
-
-def new_id() -> str:
-    return f"llm-{uuid.uuid4().hex[:12]}"
 
 
 async def convert(

@@ -5,20 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import uuid
 
 import httpx
 import pytest
 
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, new_id
 from tests.transports.stomp_clients import stomp_py
 from tests.transports.test_sse import read_stream
 
 QUESTION = "How many orders were shipped in 2024?"
-
-
-def new_id() -> str:
-    return f"nl-{uuid.uuid4().hex[:12]}"
 
 
 async def test_conversion_events_follow_the_contract(http: httpx.AsyncClient) -> None:
