@@ -62,9 +62,6 @@ def create_app(config: Config | None = None) -> Quart:
         redoc_ui_path=None,
         scalar_ui_path=None,
     )
-    service = Service.create(config)
-    app.extensions["quart_app"] = service
-
     app.register_blueprint(api.blueprint)
     app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(sse.blueprint)
@@ -116,13 +113,14 @@ def create_app(config: Config | None = None) -> Quart:
     @app.before_serving
     async def start() -> None:
         try:
-            await service.startup()
+            app.extensions["quart_app"] = await Service.build(config)
         except UnsafeDatabaseRole as error:
             app.extensions["startup_refused"] = str(error)  # said in one line by __main__
             raise
 
     @app.after_serving
     async def stop() -> None:
-        await service.shutdown()
+        service: Service = app.extensions["quart_app"]
+        await service.close()
 
     return app
