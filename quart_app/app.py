@@ -91,24 +91,33 @@ def create_app(config: Config | None = None) -> Quart:
         check_host(handshake.headers.get("Host"), hosts)
         check_origin(handshake.headers.get("Origin"), handshake.host, origins)
 
-    @app.errorhandler(APIError)
-    async def api_error(error: APIError) -> Any:
-        headers = {}
-        if isinstance(error, Unauthorized | ForbiddenOrigin | ForbiddenHost):
-            # Refused before the body was read, the connection cannot carry another request:
-            # say so, or a client that reuses it gets a reset instead of its next answer.
-            headers["Connection"] = "close"
-        if isinstance(error, Unauthorized):
-            headers["WWW-Authenticate"] = 'Bearer realm="quart_app"'
-        if isinstance(error, Busy):
-            headers["Retry-After"] = str(error.retry_after)
-        return error.to_body(), error.status, headers
+    app.register_error_handler(APIError, api_error)
+    app.register_error_handler(HTTPException, http_error)
+    _serve_the_service(app, config)
+    return app
 
-    @app.errorhandler(HTTPException)
-    async def http_error(error: HTTPException) -> Any:
-        status = error.code or 500
-        code = _HTTP_CODES.get(status, "internal" if status >= 500 else "invalid_request")
-        return {"error": {"code": code, "message": error.description or error.name}}, status
+
+async def api_error(error: APIError) -> Any:
+    headers = {}
+    if isinstance(error, Unauthorized | ForbiddenOrigin | ForbiddenHost):
+        # Refused before the body was read, the connection cannot carry another request:
+        # say so, or a client that reuses it gets a reset instead of its next answer.
+        headers["Connection"] = "close"
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = 'Bearer realm="quart_app"'
+    if isinstance(error, Busy):
+        headers["Retry-After"] = str(error.retry_after)
+    return error.to_body(), error.status, headers
+
+
+async def http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    code = _HTTP_CODES.get(status, "internal" if status >= 500 else "invalid_request")
+    return {"error": {"code": code, "message": error.description or error.name}}, status
+
+
+def _serve_the_service(app: Quart, config: Config) -> None:
+    """The lifespan: the service is built as serving begins, and closed after it ends."""
 
     @app.before_serving
     async def start() -> None:
@@ -122,5 +131,3 @@ def create_app(config: Config | None = None) -> Quart:
     async def stop() -> None:
         service: Service = app.extensions["quart_app"]
         await service.close()
-
-    return app

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from ..errors import EndedElsewhere
+
 log = logging.getLogger(__name__)
 
 
@@ -21,6 +23,13 @@ class Fence:
 
     def __contains__(self, request_id: str) -> bool:
         return request_id in self.ended
+
+    def refusal(self, request_id: str) -> EndedElsewhere:
+        """Why an event of an ended request is not stored."""
+        return EndedElsewhere(
+            "another server process ended this request while it could not see this one",
+            request_id=request_id,
+        )
 
     def on_end(self, stop: Callable[[str], object]) -> None:
         """Call ``stop`` with each request ended elsewhere from now on."""

@@ -16,7 +16,6 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import asyncpg
 
-from ..errors import EndedElsewhere
 from ..events import MAX_EVENT_ID, Destination, StatusEvent
 from . import event_rows
 from .availability import FAILURES, bounded, unavailable
@@ -74,12 +73,7 @@ class PostgresHistory:
     def store(self, event: StatusEvent) -> asyncio.Future[StatusEvent]:
         if event.request_id in self.fence:
             future: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
-            future.set_exception(
-                EndedElsewhere(
-                    "another server process ended this request while it could not see this one",
-                    request_id=event.request_id,
-                )
-            )
+            future.set_exception(self.fence.refusal(event.request_id))
             return future
         return self.writer.put(event)
 

@@ -113,11 +113,23 @@ class Writer:
                 await self._wakeup.wait()
 
     def _take(self, count: int) -> list[Pending]:
-        return [self._pending.popleft() for _ in range(min(count, len(self._pending)))]
+        """The next ``count`` queued events, but those of requests ended elsewhere meanwhile
+        (refused: nothing may follow their end, however the outage and the fence interleave)."""
+        taken = []
+        for event, future in (
+            self._pending.popleft() for _ in range(min(count, len(self._pending)))
+        ):
+            if event.request_id in self.fence:
+                future.set_exception(self.fence.refusal(event.request_id))
+            else:
+                taken.append((event, future))
+        return taken
 
     async def _write_pending(self) -> None:
         while self._pending:
             batch = self._take(self.batch_size)
+            if not batch:
+                continue
             self._in_flight = {key(event): None for event, _ in batch}
             try:
                 async with bounded(self.pool, self.timeout) as connection:
@@ -160,7 +172,8 @@ class Writer:
             return
         async with self.feed.order:
             if not self.outage.holding:
-                # It ended while this waited for the lock: these go the usual way.
+                # It ended while this waited for the lock: these go the usual way (where
+                # those of requests it found ended elsewhere are refused).
                 self._pending.extendleft(reversed(batch))
                 self._wakeup.set()
                 return
