@@ -89,7 +89,8 @@ async def _serve(app: Quart, hypercorn: HypercornConfig) -> None:
     def shut_down() -> None:
         # Long-lived streams would hold the graceful shutdown open: end them now,
         # and their clients reconnect (elsewhere) with their last eventId.
-        app.extensions["quart_app"].bus.end_all()
+        if (service := app.extensions.get("quart_app")) is not None:  # built once serving
+            service.bus.end_all()
         stop.set()
 
     loop = asyncio.get_running_loop()

@@ -63,9 +63,6 @@ def create_app(config: Config | None = None) -> Quart:
         redoc_ui_path=None,
         scalar_ui_path=None,
     )
-    service = Service.create(config)
-    app.extensions["quart_app"] = service
-
     app.register_blueprint(api.blueprint)
     app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(sse.blueprint)
@@ -95,35 +92,43 @@ def create_app(config: Config | None = None) -> Quart:
         check_host(handshake.headers.get("Host"), hosts)
         check_origin(handshake.headers.get("Origin"), handshake.host, origins)
 
-    @app.errorhandler(APIError)
-    async def api_error(error: APIError) -> Any:
-        headers = {}
-        if isinstance(error, Unauthorized | ForbiddenOrigin | ForbiddenHost):
-            # Refused before the body was read, the connection cannot carry another request:
-            # say so, or a client that reuses it gets a reset instead of its next answer.
-            headers["Connection"] = "close"
-        if isinstance(error, Unauthorized):
-            headers["WWW-Authenticate"] = 'Bearer realm="quart_app"'
-        if isinstance(error, Busy):
-            headers["Retry-After"] = str(error.retry_after)
-        return error.to_body(), error.status, headers
+    app.register_error_handler(APIError, api_error)
+    app.register_error_handler(HTTPException, http_error)
+    _serve_the_service(app, config)
+    return app
 
-    @app.errorhandler(HTTPException)
-    async def http_error(error: HTTPException) -> Any:
-        status = error.code or 500
-        code = _HTTP_CODES.get(status, "internal" if status >= 500 else "invalid_request")
-        return {"error": {"code": code, "message": error.description or error.name}}, status
+
+async def api_error(error: APIError) -> Any:
+    headers = {}
+    if isinstance(error, Unauthorized | ForbiddenOrigin | ForbiddenHost):
+        # Refused before the body was read, the connection cannot carry another request:
+        # say so, or a client that reuses it gets a reset instead of its next answer.
+        headers["Connection"] = "close"
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = 'Bearer realm="quart_app"'
+    if isinstance(error, Busy):
+        headers["Retry-After"] = str(error.retry_after)
+    return error.to_body(), error.status, headers
+
+
+async def http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    code = _HTTP_CODES.get(status, "internal" if status >= 500 else "invalid_request")
+    return {"error": {"code": code, "message": error.description or error.name}}, status
+
+
+def _serve_the_service(app: Quart, config: Config) -> None:
+    """The lifespan: the service is built as serving begins, and closed after it ends."""
 
     @app.before_serving
     async def start() -> None:
         try:
-            await service.startup()
+            app.extensions["quart_app"] = await Service.build(config)
         except UnsafeDatabaseRole as error:
             app.extensions["startup_refused"] = str(error)  # said in one line by __main__
             raise
 
     @app.after_serving
     async def stop() -> None:
-        await service.shutdown()
-
-    return app
+        service: Service = app.extensions["quart_app"]
+        await service.close()

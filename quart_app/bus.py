@@ -1,28 +1,48 @@
-"""Publish / subscribe for status events, with a bounded history for replay.
+"""Publish / subscribe for status events, with replay from the history.
 
 Services publish through :class:`RequestEvents`, which numbers a request's
-events and keeps its progress monotonic. The bus gives each event its
-service-wide ``eventId``, hands it to the history backend, and fans it out to
-the subscriptions whose destination matches. Transports only ever see
-:class:`Subscription` objects.
+events by ``sequence`` and keeps its progress monotonic. The bus hands each
+event to the history, which gives it its service-wide ``eventId`` and stores
+it; a delivery task takes what the history has committed, in eventId order,
+and fans it out to the subscriptions whose destination matches. Transports
+only ever see :class:`Subscription` objects.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import EndedElsewhere
-from .events import TERMINAL_STAGES, TOPICS, EventDraft, Status, StatusEvent, Topic, utc_timestamp
+from .events import (
+    TERMINAL_STAGES,
+    TOPICS,
+    Destination,
+    Status,
+    StatusEvent,
+    Topic,
+    utc_timestamp,
+    valid_request_id,
+)
 from .replay_rate import ReplayRate
+from .storage.history import History
+from .subscription import SlowConsumer, Subscription, SubscriptionEnded
 
-if TYPE_CHECKING:
-    from .storage.memory import HistoryBackend
+__all__ = [
+    "Destination",
+    "EventBus",
+    "RequestEvents",
+    "SlowConsumer",
+    "Subscription",
+    "SubscriptionEnded",
+    "valid_request_id",
+]
 
 log = logging.getLogger(__name__)
 
@@ -31,200 +51,13 @@ log = logging.getLogger(__name__)
 # never takes the event loop for long.
 REPLAY_PAGE = 200
 
-REQUEST_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
-
-
-def valid_request_id(value: str) -> bool:
-    return 1 <= len(value) <= 64 and REQUEST_ID_CHARS.issuperset(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Destination:
-    """``/topic/nl-to-sql``, ``/topic/query-execution`` or ``/topic/requests/{requestId}``."""
-
-    topic: Topic | None = None
-    request_id: str | None = None
-
-    @classmethod
-    def parse(cls, path: str) -> Destination | None:
-        """The destination a path names, or None when it names none."""
-        name = path.removeprefix("/topic/")
-        if name == path:
-            return None
-        if name in TOPICS:
-            return cls(topic=name)  # type: ignore[arg-type]
-        request_id = name.removeprefix("requests/")
-        if request_id != name and valid_request_id(request_id):
-            return cls(request_id=request_id)
-        return None
-
-    def matches(self, event: StatusEvent) -> bool:
-        if self.topic is not None:
-            return event.topic == self.topic
-        return event.request_id == self.request_id
-
-    def __str__(self) -> str:
-        return f"/topic/{self.topic}" if self.topic else f"/topic/requests/{self.request_id}"
-
-
-class SubscriptionEnded(Exception):
-    """The server ended the subscription (it is shutting down, or made room for another)."""
-
-
-class SlowConsumer(SubscriptionEnded):
-    """The subscriber fell more than its queue size behind and was cut off."""
-
-
-class Subscription:
-    """One subscriber's bounded queue of events, and its replay.
-
-    A replay reads kept events a page at a time (``fill``), only once the
-    subscriber has taken the page before: it holds one page, however much history
-    is kept. Live events published meanwhile wait in a buffer of at most
-    ``max_pending``; past that the buffer is dropped, and the replay reads them
-    from the history too. Once a page read finds nothing more, and dropped
-    nothing while it ran, the buffer follows that page and the subscription is
-    live: no gap, no duplicate.
-
-    Replayed events do not count against the bound; live ones do. A live
-    subscriber that lets more than ``max_pending`` events pile up is cut off:
-    ``overflowed`` becomes true, the bus drops it, and ``on_overflow`` runs
-    (synchronously, inside ``publish``: it must not block).
-    """
-
-    def __init__(
-        self,
-        destination: Destination,
-        *,
-        max_pending: int,
-        wakeup: asyncio.Event | None = None,
-        on_overflow: Callable[[Subscription], None] | None = None,
-    ) -> None:
-        self.destination = destination
-        self.max_pending = max_pending
-        self.wakeup = wakeup or asyncio.Event()
-        self.on_overflow = on_overflow
-        self.overflowed = False
-        self.ended = False
-        # The newest event queued; while replaying, where the next page starts.
-        self.last_event_id = 0
-        self._pending: deque[StatusEvent] = deque()
-        self._replayed = 0
-        self.replaying = False
-        self._buffer: list[StatusEvent] = []  # live events that came during the replay
-        self._dropped = 0  # how many times the buffer was dropped
-        self._bus: EventBus | None = None
-
-    def deliver(self, event: StatusEvent) -> None:
-        if self.overflowed or event.event_id <= self.last_event_id:
-            return
-        if self.replaying:
-            if len(self._buffer) >= self.max_pending:
-                self._buffer.clear()  # stored, so the replay reads them from the history
-                self._dropped += 1
-            self._buffer.append(event)
-            return
-        self.last_event_id = event.event_id
-        self._pending.append(event)
-        if len(self._pending) - self._replayed > self.max_pending:
-            self._overflow()
-        self.wakeup.set()
-
-    def deliver_late(self, event: StatusEvent) -> None:
-        """Deliver ``event`` even when this subscriber has seen later eventIds (see EventBus)."""
-        if self.overflowed or self.replaying or event.event_id > self.last_event_id:
-            self.deliver(event)
-            return
-        self._pending.append(event)
-        if len(self._pending) - self._replayed > self.max_pending:
-            self._overflow()
-        self.wakeup.set()
-
-    @property
-    def pending(self) -> int:
-        """Events queued, replayed or live."""
-        return len(self._pending)
-
-    def pop(self) -> StatusEvent | None:
-        if not self._pending:
-            return None
-        if self._replayed:
-            self._replayed -= 1
-        return self._pending.popleft()
-
-    async def get(self, timeout: float | None = None) -> StatusEvent | None:
-        """The next event; None when ``timeout`` seconds pass without one."""
-        while True:
-            if self.overflowed:
-                raise SlowConsumer(
-                    f"subscriber to {self.destination} fell {self.max_pending} events behind"
-                )
-            if self.ended and not self._pending:
-                raise SubscriptionEnded("the server ended this subscription")
-            event = self.pop()
-            if event is not None:
-                return event
-            if self.replaying:
-                await self.fill()
-                continue
-            self.wakeup.clear()
-            try:
-                async with asyncio.timeout(timeout):
-                    await self.wakeup.wait()
-            except TimeoutError:
-                return None
-
-    async def fill(self) -> None:
-        """While replaying with nothing pending, queue the next page of kept events.
-
-        Raises ``DatabaseUnavailable`` when the history cannot be read.
-        """
-        bus = self._bus
-        if not self.replaying or self._pending or bus is None:
-            return
-        await bus.replay_rate.take(bus.replay_page)
-        dropped = self._dropped
-        page = await bus.history.events_after(
-            self.destination, self.last_event_id, limit=bus.replay_page
-        )
-        for event in page:
-            if event.event_id > self.last_event_id:
-                self.last_event_id = event.event_id
-                self._pending.append(event)
-                self._replayed += 1
-        # A short page: the history held nothing more when it was read. Every live event
-        # from before that read is in it or in the buffer, unless the buffer was dropped
-        # while it ran; then the next page has them.
-        if self.replaying and len(page) < bus.replay_page and self._dropped == dropped:
-            self.replaying = False
-            buffered, self._buffer = self._buffer, []
-            for event in buffered:
-                self.deliver(event)
-        if self._pending:
-            self.wakeup.set()
-
-    def end(self) -> None:
-        """End the subscription: its subscriber takes what is queued, then ``SubscriptionEnded``."""
-        self.ended = True
-        self.wakeup.set()
-
-    def _overflow(self) -> None:
-        self.overflowed = True
-        self._pending.clear()
-        self._replayed = 0
-        if self._bus is not None:
-            self._bus._remove(self)
-        self.wakeup.set()
-        if self.on_overflow is not None:
-            self.on_overflow(self)
-
 
 class EventBus:
-    """Numbers, keeps and fans out status events."""
+    """Fans out, in eventId order, the events the history has committed."""
 
     def __init__(
         self,
-        history: HistoryBackend,
+        history: History,
         *,
         queue_size: int,
         replay_page: int = REPLAY_PAGE,
@@ -236,56 +69,75 @@ class EventBus:
         self.replay_rate = replay_rate or ReplayRate(0)
         self._by_topic: dict[str, set[Subscription]] = {topic: set() for topic in TOPICS}
         self._by_request: dict[str, set[Subscription]] = {}
+        self._delivered = 0  # the newest eventId fanned out
+        # Publishers' futures of stored events not fanned out yet, by eventId.
+        self._waiting: list[tuple[int, int, StatusEvent, asyncio.Future[StatusEvent]]] = []
+        self._order = itertools.count()
+        self._delivery: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.history.start(self.deliver)
+        await self.history.start()
+        self._delivery = asyncio.create_task(self._deliver_committed(), name="event delivery")
 
     async def close(self) -> None:
+        """Close the history, once it has stored (and this has delivered) what is queued."""
         await self.history.close()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
 
-    def publish(
-        self,
-        *,
-        request_id: str,
-        topic: Topic,
-        status: Status,
-        stage: str,
-        message: str,
-        progress: int | None,
-        sequence: int,
-        metadata: Mapping[str, Any],
-        final: bool = False,
-    ) -> asyncio.Future[StatusEvent]:
-        """Hand the event to the history, which numbers, keeps and delivers it.
+    def publish(self, event: StatusEvent) -> asyncio.Future[StatusEvent]:
+        """Hand an unnumbered event to the history, which numbers and stores it.
 
-        The future gives the stored event; a failure to store is also logged, so
-        that nobody has to await progress events.
+        The future gives the stored event once it has been fanned out; a failure to
+        store is also logged, so that nobody has to await progress events.
         """
-        draft = EventDraft(
-            request_id=request_id,
-            topic=topic,
-            status=status,
-            stage=stage,
-            message=message,
-            progress=progress,
-            sequence=sequence,
-            timestamp=utc_timestamp(),
-            metadata=metadata,
-            final=final,
-        )
-        future = self.history.store(draft)
-        future.add_done_callback(_log_failure)
-        return future
+        delivered: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
+        delivered.add_done_callback(_log_failure)
+        stored = self.history.store(event)
+        stored.add_done_callback(lambda stored: self._stored(stored, delivered))
+        return delivered
 
-    def deliver(self, events: Sequence[StatusEvent]) -> None:
-        """Fan stored events out to matching subscriptions; the history calls this in eventId order."""
+    def _stored(
+        self, stored: asyncio.Future[StatusEvent], delivered: asyncio.Future[StatusEvent]
+    ) -> None:
+        if delivered.done():
+            return
+        if stored.cancelled():
+            delivered.cancel()
+        elif (error := stored.exception()) is not None:
+            delivered.set_exception(error)
+        elif (event := stored.result()).event_id <= self._delivered:
+            delivered.set_result(event)
+        else:
+            heapq.heappush(self._waiting, (event.event_id, next(self._order), event, delivered))
+
+    async def _deliver_committed(self) -> None:
+        while True:
+            run = await self.history.committed()
+            try:
+                if run.late:
+                    self._deliver_late(run.events)
+                else:
+                    self._deliver(run.events)
+            except Exception:  # a subscriber's callback must not stop delivery
+                log.exception("delivering events failed")
+            if not run.late:
+                self._delivered = max(self._delivered, run.events[-1].event_id)
+            while self._waiting and self._waiting[0][0] <= self._delivered:
+                _, _, event, delivered = heapq.heappop(self._waiting)
+                if not delivered.done():
+                    delivered.set_result(event)
+
+    def _deliver(self, events: Sequence[StatusEvent]) -> None:
         for event in events:
             for subscription in tuple(self._by_topic[event.topic]):
                 subscription.deliver(event)
             for subscription in tuple(self._by_request.get(event.request_id, ())):
                 subscription.deliver(event)
 
-    def deliver_late(self, events: Sequence[StatusEvent]) -> None:
+    def _deliver_late(self, events: Sequence[StatusEvent]) -> None:
         """Deliver events to subscribers that may have seen later eventIds already.
 
         Only for the last event of a request that another process ended while this
@@ -387,14 +239,14 @@ class RequestEvents:
     def ended(self, topic: Topic) -> bool:
         return topic in self._finished
 
-    async def progress(
+    def progress(
         self, topic: Topic, stage: str, message: str, progress: int | None = None, **metadata: Any
     ) -> asyncio.Future[StatusEvent]:
-        """Publish a progress event without waiting for it to be stored.
+        """Publish a progress event; the future is done once it is stored and delivered.
 
-        The history stores events in publish order, so when the terminal event
-        (which ``finish`` waits for) is stored, so is every event before it.
-        Not waiting lets a durable history batch a fast stream of progress.
+        Nobody needs to wait for it: the history stores events in publish order, so
+        when the terminal event (which ``finish`` waits for) is stored, so is every
+        event before it. Not waiting lets a durable history batch a fast stream of progress.
         """
         return self._publish(topic, "progress", stage, message, progress, metadata, final=False)
 
@@ -428,7 +280,8 @@ class RequestEvents:
         if status != "progress":
             self._finished.add(topic)
         self._sequence += 1
-        return self.bus.publish(
+        event = StatusEvent(
+            event_id=0,  # the history numbers it
             request_id=self.request_id,
             topic=topic,
             status=status,
@@ -436,9 +289,11 @@ class RequestEvents:
             message=message,
             progress=progress,
             sequence=self._sequence,
+            timestamp=utc_timestamp(),
             metadata=metadata,
             final=final,
         )
+        return self.bus.publish(event)
 
 
 def _log_failure(future: asyncio.Future[StatusEvent]) -> None:

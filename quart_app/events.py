@@ -1,4 +1,4 @@
-"""The status event: one JSON object, the same bytes on every transport."""
+"""The status event: one JSON object, the same bytes on every transport; and where it goes."""
 
 from __future__ import annotations
 
@@ -62,12 +62,28 @@ def utc_timestamp(moment: datetime | None = None) -> str:
     )
 
 
+# The wire form's field names, in the order they are sent.
+_WIRE_NAMES: Final = {
+    "event_id": "eventId",
+    "request_id": "requestId",
+    "topic": "topic",
+    "status": "status",
+    "stage": "stage",
+    "message": "message",
+    "progress": "progress",
+    "sequence": "sequence",
+    "timestamp": "timestamp",
+    "metadata": "metadata",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StatusEvent:
     """One step of a request, as published on the bus.
 
-    ``json`` is the wire form, encoded once and sent unchanged by every transport.
-    ``encoded`` keeps each transport's framing of it, made once for all subscribers.
+    An event is published with ``event_id`` 0; the history numbers it with
+    ``dataclasses.replace(event, event_id=n)``. ``json`` is the wire form of a
+    numbered event, encoded once and sent unchanged by every transport.
     ``final`` marks the last event of the whole request (both topics); it is not
     part of the wire form, and tells request streams when to end.
     """
@@ -84,11 +100,10 @@ class StatusEvent:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     final: bool = False
     json: str = field(init=False, repr=False, compare=False)
-    encoded: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.event_id < 1:
-            raise ValueError(f"eventId must be >= 1, got {self.event_id}")
+        if self.event_id < 0:
+            raise ValueError(f"eventId must be >= 1 (0: not numbered yet), got {self.event_id}")
         if self.sequence < 1:
             raise ValueError(f"sequence must be >= 1, got {self.sequence}")
         if self.topic not in TOPICS:
@@ -102,72 +117,59 @@ class StatusEvent:
             raise ValueError(f"a {self.status} event has stage {TERMINAL_STAGES[self.status]!r}")
         if self.progress is not None and not 0 <= self.progress <= 100:
             raise ValueError(f"progress must be within 0..100, got {self.progress}")
-        text = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
-        object.__setattr__(self, "json", storable_json(text))
+        if self.event_id:  # only a numbered event goes on the wire
+            text = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+            object.__setattr__(self, "json", storable_json(text))
+
+    @classmethod
+    def from_json(cls, text: str, *, final: bool) -> StatusEvent:
+        """A stored event back from its wire form (which it then re-encodes byte for byte)."""
+        data = json.loads(text)
+        return cls(**{name: data[wire] for name, wire in _WIRE_NAMES.items()}, final=final)
 
     @property
     def terminal(self) -> bool:
         return self.status != "progress"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "eventId": self.event_id,
-            "requestId": self.request_id,
-            "topic": self.topic,
-            "status": self.status,
-            "stage": self.stage,
-            "message": self.message,
-            "progress": self.progress,
-            "sequence": self.sequence,
-            "timestamp": self.timestamp,
-            "metadata": dict(self.metadata),
-        }
+        body = {wire: getattr(self, name) for name, wire in _WIRE_NAMES.items()}
+        body["metadata"] = dict(self.metadata)
+        return body
+
+
+REQUEST_ID_CHARS: Final = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+)
+
+
+def valid_request_id(value: str) -> bool:
+    return 1 <= len(value) <= 64 and REQUEST_ID_CHARS.issuperset(value)
 
 
 @dataclass(frozen=True, slots=True)
-class EventDraft:
-    """An event before the history has given it its ``eventId``."""
+class Destination:
+    """``/topic/nl-to-sql``, ``/topic/query-execution`` or ``/topic/requests/{requestId}``."""
 
-    request_id: str
-    topic: Topic
-    status: Status
-    stage: str
-    message: str
-    progress: int | None
-    sequence: int
-    timestamp: str
-    metadata: Mapping[str, Any]
-    final: bool = False
+    topic: Topic | None = None
+    request_id: str | None = None
 
-    def with_id(self, event_id: int) -> StatusEvent:
-        return StatusEvent(
-            event_id=event_id,
-            request_id=self.request_id,
-            topic=self.topic,
-            status=self.status,
-            stage=self.stage,
-            message=self.message,
-            progress=self.progress,
-            sequence=self.sequence,
-            timestamp=self.timestamp,
-            metadata=self.metadata,
-            final=self.final,
-        )
+    @classmethod
+    def parse(cls, path: str) -> Destination | None:
+        """The destination a path names, or None when it names none."""
+        name = path.removeprefix("/topic/")
+        if name == path:
+            return None
+        if name in TOPICS:
+            return cls(topic=name)  # type: ignore[arg-type]
+        request_id = name.removeprefix("requests/")
+        if request_id != name and valid_request_id(request_id):
+            return cls(request_id=request_id)
+        return None
 
+    def matches(self, event: StatusEvent) -> bool:
+        if self.topic is not None:
+            return event.topic == self.topic
+        return event.request_id == self.request_id
 
-def event_from_json(text: str, *, final: bool) -> StatusEvent:
-    """A stored event back from its wire form (which it then re-encodes byte for byte)."""
-    data = json.loads(text)
-    draft = EventDraft(
-        request_id=data["requestId"],
-        topic=data["topic"],
-        status=data["status"],
-        stage=data["stage"],
-        message=data["message"],
-        progress=data["progress"],
-        sequence=data["sequence"],
-        timestamp=data["timestamp"],
-        metadata=data["metadata"],
-        final=final,
-    )
-    return draft.with_id(data["eventId"])
+    def __str__(self) -> str:
+        return f"/topic/{self.topic}" if self.topic else f"/topic/requests/{self.request_id}"

@@ -7,6 +7,7 @@ and ``SEND`` share validation, requestId rules and behaviour.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from .config import Config
 from .errors import InvalidRequest, NotFound
 from .replay_rate import ReplayRate
 from .schemas import ConvertBody, ExecuteBody, parse_body
-from .services.jobs import Job, JobRegistry, MemoryJobStore
+from .services.jobs import Job, JobRegistry, JobStore, MemoryJobStore
 from .services.nl_to_sql.engine import Engine
 from .services.nl_to_sql.offline import OfflineEngine
 from .services.nl_to_sql.openai_engine import OpenAIEngine
@@ -25,10 +26,9 @@ from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
 from .services.orphans import OrphanReaper
 from .services.query_execution import ExecuteRequest, QueryExecutionService
 from .storage.database import Database
-from .storage.history import PostgresHistory
-from .storage.jobs import PostgresJobStore
+from .storage.history import History
 from .storage.memory import MemoryHistory
-from .storage.retention import Retention
+from .storage.shared import SharedStore
 from .streams import StreamLimit
 from .transports.pacing import WriteClock
 
@@ -46,17 +46,68 @@ class Service:
     )
     write_clock: WriteClock = field(default_factory=lambda: WriteClock(0))
     streams: StreamLimit = field(default_factory=lambda: StreamLimit(0, 0))
-    orphans: OrphanReaper | None = None  # with a history database, shared by other processes
+    # What ``build`` started, closed in the reverse order by ``close``.
+    resources: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     @classmethod
-    def create(cls, config: Config) -> Service:
-        database = Database(config)
+    async def build(cls, config: Config) -> Service:
+        """Start every part of the service once, in order, from the settings: the user's
+        database (starting the embedded server if needed), then the service's own state,
+        in memory or in PostgreSQL shared with other processes, then the bus and the jobs."""
+        resources = AsyncExitStack()
+        try:
+            database = Database(config)
+            resources.push_async_callback(database.stop)
+            await database.start()
+            if database.history_url == "memory":
+                history, store = (
+                    MemoryHistory(config.history_size),
+                    MemoryJobStore(config.jobs_kept),
+                )
+                return await cls._assemble(config, database, history, store, resources)
+            return await cls._shared(config, database, resources)
+        except BaseException:
+            await resources.aclose()
+            raise
+
+    @classmethod
+    async def _shared(
+        cls, config: Config, database: Database, resources: AsyncExitStack
+    ) -> Service:
+        """The service keeping its state in a history database shared with other processes."""
+        assert database.history_url is not None
+        shared = await SharedStore.open(database.history_url, config)
+        resources.push_async_callback(shared.close)
+        service = await cls._assemble(config, database, shared.history, shared.jobs, resources)
+        await shared.stop_jobs_with(service.jobs.cancel_local)
+        orphans = OrphanReaper(
+            service.bus,
+            service.jobs,
+            shared,
+            grace=config.process_grace_seconds,
+            timeout=config.history_timeout_seconds,
+        )
+        orphans.start()
+        resources.push_async_callback(orphans.close)
+        return service
+
+    @classmethod
+    async def _assemble(
+        cls,
+        config: Config,
+        database: Database,
+        history: History,
+        store: JobStore,
+        resources: AsyncExitStack,
+    ) -> Service:
         bus = EventBus(
-            MemoryHistory(config.history_size),
+            history,
             queue_size=config.subscriber_queue_size,
             replay_rate=ReplayRate(config.replay_events_per_second),
         )
-        jobs = JobRegistry(MemoryJobStore(config.jobs_kept))
+        await bus.start()
+        resources.push_async_callback(bus.close)
+        jobs = JobRegistry(store)
         query_execution = QueryExecutionService(config, database, bus, jobs)
         nl_to_sql = NlToSqlService(
             config, database, bus, jobs, make_engine(config), query_execution
@@ -70,6 +121,7 @@ class Service:
             nl_to_sql,
             write_clock=WriteClock(config.write_coalesce_ms / 1000),
             streams=StreamLimit(config.max_streams, config.max_streams_per_client),
+            resources=resources,
         )
         service.operations = {
             "query-execution/execute": service.execute,
@@ -77,52 +129,10 @@ class Service:
         }
         return service
 
-    async def startup(self) -> None:
-        """Connect the database (starting the embedded one if needed) and the history."""
-        await self.database.start()
-        history_url = self.database.history_url
-        if history_url != "memory":
-            assert history_url is not None
-            # A batch is delivered at once: keep it well under what a subscriber may fall
-            # behind, or a burst would cut off subscribers that keep up fine.
-            batch = max(1, min(2000, self.config.subscriber_queue_size // 2))
-            config = self.config
-            retention = Retention(
-                config.retention_days,
-                config.retention_events,
-                config.jobs_kept,
-                config.retention_interval_seconds,
-            )
-            history = PostgresHistory(
-                history_url,
-                batch_size=batch,
-                on_cancel=self.jobs.cancel_local,
-                deliver_late=self.bus.deliver_late,
-                retention=retention,
-                synchronous_commit=config.history_synchronous_commit,
-                outage_events=config.history_outage_events,
-                timeout=config.history_timeout_seconds,
-            )
-            self.bus.history = history
-        await self.bus.start()
-        if isinstance(self.bus.history, PostgresHistory):
-            timeout = self.config.history_timeout_seconds
-            self.orphans = OrphanReaper(
-                self.bus, self.jobs, grace=self.config.process_grace_seconds, timeout=timeout
-            )
-            self.jobs.store = PostgresJobStore(
-                self.orphans.pool, timeout=timeout, owner=self.orphans.process_id
-            )
-            await self.orphans.start()
-
-    async def shutdown(self) -> None:
+    async def close(self) -> None:
+        """Cancel the running jobs (their ends are published), then stop what ``build`` started."""
         await self.jobs.cancel_all()
-        if isinstance(self.jobs.store, PostgresJobStore):
-            await self.jobs.store.close()
-        if self.orphans is not None:
-            await self.orphans.close()
-        await self.bus.close()
-        await self.database.stop()
+        await self.resources.aclose()
 
     async def start(self, operation: str, body: Any, *, client: str = "local") -> Job:
         """Start ``operation`` (``query-execution/execute``, ...) from a decoded JSON body,

@@ -36,8 +36,8 @@ def test_destinations(path: str, expected: Destination | None) -> None:
 
 async def test_sequence_progress_and_terminal_rules() -> None:
     events = RequestEvents(await bus(), "r1")
-    first = await (await events.progress("query-execution", "received", "a", 10))
-    second = await (await events.progress("query-execution", "planning", "b", 5))
+    first = await events.progress("query-execution", "received", "a", 10)
+    second = await events.progress("query-execution", "planning", "b", 5)
     last = await events.finish("query-execution", "error", "c")
     assert [first.sequence, second.sequence, last.sequence] == [1, 2, 3]
     assert second.progress == 10  # never decreases
@@ -167,7 +167,7 @@ async def test_replay_meets_live_events_without_gap_or_duplicate(live_per_page: 
             for _ in range(live_per_page if subscription.replaying else 0):
                 await events.progress("query-execution", "fetching", "during the replay")
         assert not subscription.overflowed
-        last = await (await events.progress("query-execution", "fetching", "live"))
+        last = await events.progress("query-execution", "fetching", "live")
         received += [event.event_id for event in await drain(subscription)]
     assert received == list(range(4, last.event_id + 1))
 

@@ -46,7 +46,7 @@ def test_timestamp_is_rfc3339_utc_with_milliseconds() -> None:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"event_id": 0},
+        {"event_id": -1},
         {"sequence": 0},
         {"topic": "other"},
         {"status": "done"},

@@ -240,7 +240,7 @@ class StageReporter:
 
     async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
         self.stage = stage
-        await self.events.progress(self.topic, stage, message, progress, **metadata)
+        self.events.progress(self.topic, stage, message, progress, **metadata)
 
     async def fail(self, error: APIError, status: str) -> None:
         """The terminal ``error`` or ``cancelled`` event."""

@@ -25,7 +25,7 @@ An owner that was only cut off, and comes back, must not add to a job it no
 longer runs. The events it held for such a request are not stored, its own
 subscribers get the other process's last event even though they saw later
 eventIds meanwhile (``storage/outage.py``), the job is stopped, everything it
-publishes for it from then on is dropped (``PostgresHistory.end_elsewhere``),
+publishes for it from then on is dropped (``storage/fence.py``),
 and saving its outcome is refused (the job is not running any more,
 ``storage/jobs.py``). What is not fenced: a process whose event loop stood
 still for the whole grace period while its history connections stayed up; it
@@ -39,7 +39,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 
 import asyncpg
 
@@ -47,16 +46,8 @@ from ..bus import EventBus, RequestEvents
 from ..errors import DatabaseUnavailable, InternalError
 from ..events import TOPICS, StatusEvent, Topic
 from ..storage.availability import FAILURES, bounded
-from ..storage.history import PostgresHistory
-from ..storage.processes import (
-    end_orphan,
-    ended_jobs,
-    forget,
-    forget_gone,
-    heartbeat,
-    orphans,
-    register,
-)
+from ..storage.processes import end_orphan, ended_jobs, forget_gone, heartbeat, orphans
+from ..storage.shared import SharedStore
 from .jobs import JobRegistry
 
 log = logging.getLogger(__name__)
@@ -65,15 +56,22 @@ GONE = "the server process running this request stopped before it finished"
 
 
 class OrphanReaper:
-    def __init__(self, bus: EventBus, jobs: JobRegistry, *, grace: float, timeout: float) -> None:
-        assert isinstance(bus.history, PostgresHistory) and bus.history.pool is not None
+    def __init__(
+        self,
+        bus: EventBus,
+        jobs: JobRegistry,
+        shared: SharedStore,
+        *,
+        grace: float,
+        timeout: float,
+    ) -> None:
         self.bus = bus
-        self.history = bus.history
-        self.pool: asyncpg.Pool = bus.history.pool
         self.jobs = jobs
+        self.shared = shared
+        self.pool: asyncpg.Pool = shared.pool
+        self.process_id = shared.process_id
         self.grace = grace
         self.timeout = timeout
-        self.process_id = uuid.uuid4().hex
         self._task: asyncio.Task[None] | None = None
         # Since when this process has beaten without a miss (None: its last beat failed).
         # Only a process present for the whole grace period may take another for gone:
@@ -81,9 +79,8 @@ class OrphanReaper:
         # late, and the first process back must not end the jobs of the others.
         self._present_since: float | None = None
 
-    async def start(self) -> None:
-        async with bounded(self.pool, self.timeout) as connection:
-            await register(connection, self.process_id)
+    def start(self) -> None:
+        """Begin beating (the process signed on as ``shared`` opened)."""
         self._present_since = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="orphan reaper")
 
@@ -92,11 +89,6 @@ class OrphanReaper:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        try:
-            async with bounded(self.pool, self.timeout) as connection:
-                await forget(connection, self.process_id)
-        except FAILURES as error:
-            log.warning("could not sign this process off in the history database: %s", error)
 
     async def _run(self) -> None:
         interval = self.grace / 5
@@ -130,7 +122,7 @@ class OrphanReaper:
                 )
                 ended = await ended_jobs(connection, self.jobs.running())
                 # A job that ended here while the query ran was saved by this process.
-                self.history.end_elsewhere(ended.intersection(self.jobs.running()))
+                self.shared.fence.end(ended.intersection(self.jobs.running()))
         if self._present_since is None:
             log.info("heart-beat to the history database restored")
             self._present_since = time.monotonic()
@@ -144,7 +136,7 @@ class OrphanReaper:
             await self._end(row["request_id"], row["topic"], row["owner"])
 
     async def _end(self, request_id: str, topic: Topic, owner: str) -> None:
-        events = await self.history.request_events(request_id)
+        events = await self.shared.history.request_events(request_id)
         last = next((event for event in reversed(events) if event.final), None)
         if last is not None:  # it had ended; only the job was not saved
             status, error = last.status, last.metadata.get("error")

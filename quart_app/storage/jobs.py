@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from ..errors import RequestIdInUse
 from ..events import storable_json, utc_timestamp
 from ..schemas import ErrorDetail, ExecuteResult, JobView
 from .availability import FAILURES, bounded, unavailable
+from .listener import Listener
 
 if TYPE_CHECKING:
     from ..services.jobs import Job
@@ -152,17 +154,20 @@ class PostgresJobStore:
     While that database cannot be reached, new jobs are refused (503
     ``database_unavailable``: their requestId cannot be checked against other
     processes), and a job that ends meanwhile is kept here and saved once it is back.
+    A job is cancelled from any process by a notification on ``CANCEL_CHANNEL``.
     """
 
     def __init__(
         self,
         pool: asyncpg.Pool,
+        listener: Listener,
         *,
         timeout: float = 5.0,
         retry_seconds: float = 0.5,
         owner: str | None = None,
     ) -> None:
         self.pool = pool
+        self.listener = listener
         self.owner = owner  # the process whose jobs these are (storage/processes.py)
         self.timeout = timeout  # for one operation, before the database counts as away
         self.retry_seconds = retry_seconds
@@ -246,6 +251,10 @@ class PostgresJobStore:
         with unavailable():
             async with bounded(self.pool, self.timeout) as connection:
                 return await list_jobs(connection, topic=topic, status=status, limit=limit)
+
+    async def listen_for_cancel(self, cancel: Callable[[str], object]) -> None:
+        """Call ``cancel`` with the requestId of each job any process is asked to cancel."""
+        await self.listener.add(CANCEL_CHANNEL, cancel)
 
     async def request_cancel(self, request_id: str) -> None:
         """Ask whichever process runs the job to cancel it."""

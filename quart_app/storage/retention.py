@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass
 
 import asyncpg
 
-from .availability import bounded
+from .availability import FAILURES, bounded
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +50,31 @@ async def prune(pool: asyncpg.Pool, retention: Retention, *, timeout: float) -> 
             retention.jobs,
         )
     return int(events.rsplit(" ", 1)[-1]), int(jobs.rsplit(" ", 1)[-1])
+
+
+class Pruner:
+    """Deletes, every ``retention.interval`` seconds, what retention no longer keeps."""
+
+    def __init__(self, pool: asyncpg.Pool, retention: Retention, *, timeout: float) -> None:
+        self.pool = pool
+        self.retention = retention
+        # Deleting many rows may take a while: more time than other statements get.
+        self.timeout = max(60.0, timeout)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._prune_loop(), name="history pruner")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _prune_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.retention.interval)
+            try:
+                await prune(self.pool, self.retention, timeout=self.timeout)
+            except FAILURES as error:
+                log.warning("history pruning failed: %s", error)

@@ -157,11 +157,7 @@ class EventStream:
             return PING
         chunks = []
         while event is not None:
-            block = event.encoded.get("sse")
-            if block is None:
-                block = encode_event(event.json, event_id=event.event_id, event="status")
-                event.encoded["sse"] = block
-            chunks.append(block)
+            chunks.append(encode_event(event.json, event_id=event.event_id, event="status"))
             if self.end_after_final and event.final:
                 self._ended = True
                 break

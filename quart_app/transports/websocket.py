@@ -452,12 +452,7 @@ class StompSession:
                 return
             while (event := subscription.pop()) is not None:
                 if subscribed.ack == "auto":
-                    tail = event.encoded.get("stomp")
-                    if tail is None:
-                        tail = encode_message_tail(
-                            str(event.event_id), event.json.encode()
-                        ).decode()
-                        event.encoded["stomp"] = tail
+                    tail = encode_message_tail(str(event.event_id), event.json.encode()).decode()
                 else:
                     tail = encode_message_tail(
                         str(event.event_id), event.json.encode(), ack=str(event.event_id)

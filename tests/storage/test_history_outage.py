@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -46,6 +47,31 @@ async def behind_proxy(
         **settings,
     )
     return proxy, server
+
+
+async def wait_until_stored(
+    history_url: str, request_id: str, expected: list[dict[str, Any]], timeout: float = 30
+) -> None:
+    """Until the history database itself holds ``expected`` as the request's events."""
+    connection = await asyncpg.connect(history_url)
+    try:
+
+        async def stored() -> list[dict[str, Any]]:
+            rows = await connection.fetch(
+                """
+                SELECT body FROM quart_app.status_events
+                 WHERE request_id = $1 ORDER BY event_id
+                """,
+                request_id,
+            )
+            return [json.loads(row["body"]) for row in rows]
+
+        deadline = time.monotonic() + timeout
+        while (rows := await stored()) != expected:
+            assert time.monotonic() < deadline, f"stored {rows}, expected {expected}"
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
 
 
 def assert_one_request(events: list[dict[str, Any]]) -> None:
@@ -107,7 +133,7 @@ async def test_delivery_goes_on_and_everything_is_stored_once_it_is_back(
 
             # Back: the held events are stored under the eventIds the clients saw.
             await proxy.start()
-            await wait_until(lambda: "held events stored" in server.log(), timeout=30)
+            await wait_until_stored(history_url, rid, over_sse)
             stored = await wait_for_events(http, rid)
             assert stored == over_sse
             job = (await http.get(f"/api/jobs/{rid}")).json()
@@ -311,7 +337,7 @@ async def test_after_an_outage_for_every_process_none_is_taken_for_gone(
             await proxy.start()
             await asyncio.wait_for(reading, 30)
             assert_one_request(seen)
-            await wait_until(lambda: "held events stored" in a.log(), timeout=30)
+            await wait_until_stored(history_url, rid, seen)
             assert await wait_for_events(http, rid) == seen
             assert (await http.get(f"/api/jobs/{rid}")).json()["status"] == "success"
             await asyncio.sleep(2)  # a few more heart-beats and looks for orphans
@@ -359,7 +385,7 @@ async def test_a_history_database_that_stops_answering(
             busy = (cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - wall_before)
             assert busy < 0.5, f"the server used {busy:.0%} of a core while waiting"
             proxy.resume()
-            await wait_until(lambda: "held events stored" in server.log(), timeout=60)
+            await wait_until_stored(history_url, rid, seen, timeout=60)
             assert await wait_for_events(http, rid) == seen
             assert (await http.get(f"/api/jobs/{rid}")).json()["status"] == "success"
     finally:
