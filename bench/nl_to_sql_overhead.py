@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 
 from quart_app.bus import RequestEvents
 from quart_app.config import Config
-from quart_app.service import Service
+from quart_app.runtime import Service
 from quart_app.services.nl_to_sql.engine import GenerationRequest
 from quart_app.services.nl_to_sql.pipeline import ConvertRequest
 from quart_app.services.sql_safety import check_sql

@@ -35,7 +35,7 @@ import asyncpg
 
 from quart_app.bus import Destination
 from quart_app.config import Config
-from quart_app.service import Service
+from quart_app.runtime import Service
 from quart_app.storage import demo_data, sandbox
 from quart_app.storage.database import with_user
 from quart_app.storage.values import jsonable_row

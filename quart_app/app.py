@@ -17,7 +17,7 @@ from .blueprints import api, dashboard
 from .config import Config
 from .errors import APIError, Busy, ForbiddenHost, ForbiddenOrigin, Unauthorized
 from .hosts import AllowedHosts, check_host, listens_everywhere, machine_names
-from .service import Service
+from .runtime import Service
 from .storage.database import UnsafeDatabaseRole
 from .transports import sse, websocket
 

@@ -24,6 +24,7 @@ from quart_schema import (
 from ..bus import valid_request_id
 from ..errors import InvalidRequest, NotFound
 from ..protocol.json_body import parse_json_body
+from ..runtime import current_service
 from ..schemas import (
     Accepted,
     ConvertBody,
@@ -38,7 +39,6 @@ from ..schemas import (
     PreferHeader,
     describe_validation_error,
 )
-from ..service import current_service
 from ..services.jobs import Job
 from ..streams import client_of
 

@@ -12,7 +12,7 @@ from ..bus import Destination, Subscription, SubscriptionEnded
 from ..errors import DatabaseUnavailable, InvalidRequest, NotFound
 from ..events import MAX_EVENT_ID, parse_event_id
 from ..protocol.sse import encode_comment, encode_event, encode_retry
-from ..service import current_service
+from ..runtime import current_service
 from .pacing import WriteClock
 
 blueprint = Blueprint("sse", __name__)

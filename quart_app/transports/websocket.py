@@ -30,7 +30,7 @@ from ..protocol.stomp import (
     negotiate_version,
     parse_heartbeat,
 )
-from ..service import Service, current_service
+from ..runtime import Service, current_service
 from ..streams import client_of
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,6 @@
-"""The running service: configuration, database, bus, jobs and the operations they serve.
-
-Routes and STOMP sessions start operations through ``Service.start``, so REST
-and ``SEND`` share validation, requestId rules and behaviour.
-"""
+"""The composition root: ``Service.build`` starts every part once, in order, from the
+settings; ``Service.start`` is the one entry for operations, so REST and STOMP ``SEND``
+share validation, requestId rules and behaviour."""
 
 from __future__ import annotations
 
