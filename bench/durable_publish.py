@@ -21,19 +21,34 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 
 from quart_app.bus import Destination, EventBus, RequestEvents
-from quart_app.storage.history import PostgresHistory
+from quart_app.config import Config
+from quart_app.storage.history import History
 from quart_app.storage.memory import MemoryHistory
+from quart_app.storage.shared import SharedStore
 
 REQUESTS, EVENTS_PER_REQUEST = 100, 200
 
 
-async def throughput(history: object) -> tuple[float, int]:
-    bus = EventBus(history, queue_size=1_000_000)  # type: ignore[arg-type]
+@asynccontextmanager
+async def postgres_history(url: str, **settings: Any) -> AsyncIterator[History]:
+    """The history every process of the service shares, on the database at ``url``."""
+    shared = await SharedStore.open(url, Config(history_url=url, **settings))
+    try:
+        yield shared.history
+    finally:
+        await shared.close()
+
+
+async def throughput(history: History) -> tuple[float, int]:
+    bus = EventBus(history, queue_size=1_000_000)
     await bus.start()
     total = REQUESTS * EVENTS_PER_REQUEST
     received = 0
@@ -43,9 +58,7 @@ async def throughput(history: object) -> tuple[float, int]:
             async def one_request(number: int) -> None:
                 events = RequestEvents(bus, f"bench-{uuid.uuid4().hex[:8]}-{number}")
                 for index in range(EVENTS_PER_REQUEST - 1):
-                    await events.progress(
-                        "query-execution", "fetching", "rows", 50, rowsFetched=index
-                    )
+                    events.progress("query-execution", "fetching", "rows", 50, rowsFetched=index)
                 await events.finish("query-execution", "success", "done")
 
             started = time.perf_counter()
@@ -67,17 +80,18 @@ def receiver(
     url: str, count: int, ready: multiprocessing.Event, out: multiprocessing.Queue
 ) -> None:  # type: ignore[type-arg]
     async def run() -> None:
-        bus = EventBus(PostgresHistory(url), queue_size=1_000_000)
-        await bus.start()
         latencies = []
-        async with bus.subscribe(Destination(topic="nl-to-sql")) as subscription:
-            ready.set()
-            while len(latencies) < count:
-                event = await subscription.get(timeout=30)
-                if event is None:
-                    break
-                latencies.append((time.time() - event.metadata["sentAt"]) * 1000)
-        await bus.close()
+        async with postgres_history(url) as history:
+            bus = EventBus(history, queue_size=1_000_000)
+            await bus.start()
+            async with bus.subscribe(Destination(topic="nl-to-sql")) as subscription:
+                ready.set()
+                while len(latencies) < count:
+                    event = await subscription.get(timeout=30)
+                    if event is None:
+                        break
+                    latencies.append((time.time() - event.metadata["sentAt"]) * 1000)
+            await bus.close()
         out.put(latencies)
 
     asyncio.run(run())
@@ -90,18 +104,19 @@ async def cross_process(url: str, rate: int = 1000, seconds: int = 5) -> list[fl
     process = context.Process(target=receiver, args=(url, count, ready, out))
     process.start()
     await asyncio.to_thread(ready.wait, 30)
-    bus = EventBus(PostgresHistory(url), queue_size=1_000_000)
-    await bus.start()
-    events = RequestEvents(bus, f"latency-{uuid.uuid4().hex[:8]}")
-    started = time.perf_counter()
-    for index in range(count):
-        await events.progress("nl-to-sql", "generating", "x", 50, sentAt=time.time())
-        delay = started + (index + 1) / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-    latencies: list[float] = await asyncio.to_thread(out.get, True, 60)
-    process.join(10)
-    await bus.close()
+    async with postgres_history(url) as history:
+        bus = EventBus(history, queue_size=1_000_000)
+        await bus.start()
+        events = RequestEvents(bus, f"latency-{uuid.uuid4().hex[:8]}")
+        started = time.perf_counter()
+        for index in range(count):
+            events.progress("nl-to-sql", "generating", "x", 50, sentAt=time.time())
+            delay = started + (index + 1) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        latencies: list[float] = await asyncio.to_thread(out.get, True, 60)
+        process.join(10)
+        await bus.close()
     return latencies
 
 
@@ -112,7 +127,8 @@ async def main(admin_url: str) -> None:
     url = urlsplit(admin_url)._replace(path=f"/{name}").geturl()
     try:
         memory_rate, memory_count = await throughput(MemoryHistory(REQUESTS * EVENTS_PER_REQUEST))
-        postgres_rate, postgres_count = await throughput(PostgresHistory(url, batch_size=2000))
+        async with postgres_history(url, subscriber_queue_size=4000) as history:
+            postgres_rate, postgres_count = await throughput(history)
         stored = await (await asyncpg.connect(url)).fetchval(
             "SELECT count(*) FROM quart_app.status_events"
         )

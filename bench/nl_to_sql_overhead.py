@@ -47,9 +47,8 @@ class InstantEngine:
 
 async def main(runs: int) -> None:
     config = Config.from_env()
-    service = Service.create(config)
+    service = await Service.build(config)
     offline = service.nl_to_sql.engine
-    await service.startup()
     assert service.database.pool is not None
     try:
         pipeline, floor, with_offline = [], [], []
@@ -72,7 +71,7 @@ async def main(runs: int) -> None:
                 floor.append(floor_ms)
                 with_offline.append(offline_ms)
     finally:
-        await service.shutdown()
+        await service.close()
     overhead = [p - f for p, f in zip(pipeline, floor, strict=True)]
     print(
         f"NL to SQL pipeline overhead, {runs} runs, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"

@@ -120,8 +120,7 @@ async def main() -> None:
             default_timeout_ms=600_000,
             max_timeout_ms=600_000,
         )
-        service = Service.create(config)
-        await service.startup()
+        service = await Service.build(config)
         try:
             times: dict[str, list[float]] = {"bare": [], "like": [], "execute": []}
             events = 0
@@ -132,7 +131,7 @@ async def main() -> None:
                 elapsed, events = await execute(service, args.rows)
                 times["execute"].append(elapsed)
         finally:
-            await service.shutdown()
+            await service.close()
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.execute(f'DROP ROLE IF EXISTS "{reader}"')
