@@ -175,19 +175,19 @@ class StompConnection:
 
     async def _carry_out(self, actions: list[Action]) -> None:
         for action in actions:
-            if isinstance(action, SendFrame):
-                self.control.append(self.session.encode(action.frame))
-                self.wakeup.set()
-            elif isinstance(action, OpenSubscription):
-                await self._open(action)
-            elif isinstance(action, CloseSubscription):
-                delivery = self.deliveries.pop(action.id, None)
-                if delivery is not None:
-                    await delivery.context.__aexit__(None, None, None)
-            elif isinstance(action, StartOperation):
-                await self._carry_out(await self._start(action))
-            elif isinstance(action, Close):
-                self.wakeup.set()
+            match action:
+                case SendFrame(frame=frame):
+                    self.control.append(self.session.encode(frame))
+                    self.wakeup.set()
+                case OpenSubscription():
+                    await self._open(action)
+                case CloseSubscription(id=subscription_id):
+                    if (delivery := self.deliveries.pop(subscription_id, None)) is not None:
+                        await delivery.context.__aexit__(None, None, None)
+                case StartOperation():
+                    await self._carry_out(await self._start(action))
+                case Close():
+                    self.wakeup.set()  # the writer sends what is queued, then the close
 
     async def _open(self, action: OpenSubscription) -> None:
         context = self.service.bus.subscribe(
