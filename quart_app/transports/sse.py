@@ -162,7 +162,7 @@ class EventStream:
             return PING
         chunks = []
         while event is not None:
-            chunks.append(_event_blocks(event))
+            chunks.append(_event_blocks.of(event))
             if self.end_after_final and event.final:
                 self._ended = True
                 break

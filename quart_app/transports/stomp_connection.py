@@ -260,8 +260,9 @@ class StompConnection:
                 return
             head = delivery.head
             if delivery.ack == "auto":
+                tail_of = _message_tails.of
                 while (event := subscription.pop()) is not None:
-                    frames.append(head + _message_tails(event))
+                    frames.append(head + tail_of(event))
             else:
                 while (event := subscription.pop()) is not None:
                     event_id = str(event.event_id)
