@@ -13,6 +13,7 @@ from ..errors import DatabaseUnavailable, InvalidRequest, NotFound
 from ..events import MAX_EVENT_ID, parse_event_id
 from ..protocol.sse import encode_comment, encode_event, encode_retry
 from ..runtime import current_service
+from .encoding_cache import EncodingCache
 from .pacing import WriteClock
 
 blueprint = Blueprint("sse", __name__)
@@ -20,6 +21,10 @@ blueprint = Blueprint("sse", __name__)
 PING = encode_comment("ping")
 # Events already waiting are sent together, up to this many per chunk.
 _MAX_BATCH = 256
+# Each event's ``id``/``event``/``data`` block, made once for all streams.
+_event_blocks = EncodingCache(
+    lambda event: encode_event(event.json, event_id=event.event_id, event="status")
+)
 
 
 @blueprint.get("/sse/topic/<path:name>")
@@ -157,7 +162,7 @@ class EventStream:
             return PING
         chunks = []
         while event is not None:
-            chunks.append(encode_event(event.json, event_id=event.event_id, event="status"))
+            chunks.append(_event_blocks.of(event))
             if self.end_after_final and event.final:
                 self._ended = True
                 break
