@@ -76,6 +76,29 @@ async def test_bodies_python_cannot_read_are_invalid_requests(
             assert says in message, path  # convert may name its missing question first
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            "/api/query-execution/execute",
+            {"sql": "SELECT 1", "timeoutMs": 600_001},
+            "timeoutMs may be at most 600000",
+        ),
+        (
+            "/api/query-execution/execute",
+            {"sql": "SELECT 1", "maxRows": 1_000_001},
+            "maxRows may be at most 1000000",
+        ),
+        ("/api/nl-to-sql/convert", {"question": "   "}, "question must not be blank"),
+    ],
+)
+async def test_bodies_past_the_settings_bounds_are_invalid_requests(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], says: str
+) -> None:
+    """The models cannot know these bounds: they come from the settings."""
+    assert says in _refused(await client.post(path, json=body))
+
+
 def _nest(depth: int) -> list[Any]:
     value: list[Any] = []
     for _ in range(depth - 1):
