@@ -76,6 +76,16 @@ async def test_bodies_python_cannot_read_are_invalid_requests(
             assert says in message, path  # convert may name its missing question first
 
 
+@pytest.mark.parametrize("query", ["", "topic=&status=", "limit=1000&topic=nl-to-sql"])
+async def test_empty_or_full_job_queries_list_jobs(client: httpx.AsyncClient, query: str) -> None:
+    response = await client.get(f"/api/jobs?{query}")
+    assert response.status_code == 200, response.text
+    jobs = response.json()["jobs"]
+    assert isinstance(jobs, list) and len(jobs) <= (1000 if "limit" in query else 50)
+    if "topic=nl-to-sql" in query:
+        assert {job["topic"] for job in jobs} <= {"nl-to-sql"}
+
+
 @pytest.mark.parametrize(
     ("path", "body", "says"),
     [
