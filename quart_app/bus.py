@@ -151,6 +151,10 @@ class EventBus:
             for subscription in tuple(self._by_request.get(event.request_id, ())):
                 subscription.deliver_late(event)
 
+    async def request_events(self, request_id: str) -> list[StatusEvent]:
+        """Every kept event of one request, oldest first."""
+        return await self.history.request_events(request_id)
+
     @asynccontextmanager
     async def subscribe(
         self,

@@ -19,7 +19,6 @@ from .schemas import ConvertBody, ExecuteBody, parse_body
 from .services.jobs import Job, JobRegistry, JobStore, MemoryJobStore
 from .services.nl_to_sql.engine import Engine
 from .services.nl_to_sql.offline import OfflineEngine
-from .services.nl_to_sql.openai_engine import OpenAIEngine
 from .services.nl_to_sql.pipeline import ConvertRequest, NlToSqlService
 from .services.orphans import OrphanReaper
 from .services.query_execution import ExecuteRequest, QueryExecutionService
@@ -183,6 +182,10 @@ class Service:
 def make_engine(config: Config) -> Engine:
     """The OpenAI-compatible engine when a key or base URL is set, else the offline one."""
     if config.uses_openai:
+        # Imported here: the openai package takes half a second to import, for nothing
+        # when the offline engine answers.
+        from .services.nl_to_sql.openai_engine import OpenAIEngine
+
         return OpenAIEngine(
             api_key=config.openai_api_key,
             base_url=config.openai_base_url,

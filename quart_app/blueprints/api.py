@@ -144,7 +144,7 @@ async def job_events(request_id: str) -> EventList:
     """The request's kept events, in order, as they were streamed."""
     _check_request_id(request_id)
     service = current_service()
-    events = await service.bus.history.request_events(request_id)
+    events = await service.bus.request_events(request_id)
     if not events:
         await service.jobs.get(request_id)  # 404 when the job is unknown too
     return EventList(events=[event.to_dict() for event in events])

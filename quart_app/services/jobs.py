@@ -238,7 +238,7 @@ class StageReporter:
         self.events = events
         self.stage = "received"
 
-    async def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
+    def _stage(self, stage: str, message: str, progress: int, **metadata: Any) -> None:
         self.stage = stage
         self.events.progress(self.topic, stage, message, progress, **metadata)
 

@@ -1,36 +1,15 @@
 """Ending the jobs of a process that is gone, so that no request streams for ever.
 
-Each process sharing a history database beats every ``grace / 5`` seconds
-(``storage/processes.py``). A running job whose process has not beaten for
-``grace`` seconds (``QUART_APP_PROCESS_GRACE_SECONDS``) is an orphan: that
-process was killed, its machine lost, or it has been cut off from the history
-database all that time. Any other process then ends it:
-
-- it marks the job ended, in a statement that only succeeds while the job is
-  still running and still that process's, so exactly one process ends it;
-- it publishes what the owner never did: an ``error`` event with code
-  ``internal`` for each topic of the request still open, numbered after the
-  stored events, the last one ending the request. Subscribers on every
-  process get it, and streams of that request end.
-
-If the owner had published its terminal event but died before saving the job,
-the job takes the outcome of that event, and nothing more is published.
-
-Only a process that has itself beaten without a miss for the whole grace
-period looks for orphans. After an outage of the history database for every
-process, all heart-beats are late; the first process back must not end the
-jobs of the others, which are about to beat again.
-
-An owner that was only cut off, and comes back, must not add to a job it no
-longer runs. The events it held for such a request are not stored, its own
-subscribers get the other process's last event even though they saw later
-eventIds meanwhile (``storage/outage.py``), the job is stopped, everything it
-publishes for it from then on is dropped (``storage/fence.py``),
-and saving its outcome is refused (the job is not running any more,
-``storage/jobs.py``). What is not fenced: a process whose event loop stood
-still for the whole grace period while its history connections stayed up; it
-learns at its next heart-beat that its jobs were ended, and events it
-published before that follow the error event.
+A running job whose process has not beaten (``storage/processes.py``) for
+``QUART_APP_PROCESS_GRACE_SECONDS`` is ended by exactly one other process (the
+update succeeds only while the job is still running and still that process's),
+which publishes the ``error`` events its owner never did; a job whose terminal
+event was stored takes that outcome instead. Only a process that has itself beaten
+for the whole grace period looks, so an outage of the history database for every
+process ends nothing. An owner that was only cut off, and comes back, is fenced
+(``storage/fence.py``): its held and later events for the job are dropped and its
+outcome is not saved. Not fenced: a process whose event loop stood still for the
+whole grace period while its connections stayed up.
 """
 
 from __future__ import annotations

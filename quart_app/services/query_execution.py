@@ -79,10 +79,8 @@ class _Execution(StageReporter):
         self.started = time.monotonic()
 
     async def run(self, request_id: str) -> ExecuteResult:
-        await self._stage("received", "Query received", _RECEIVED)
-        await self._stage(
-            "validating", "Checking that the SQL is one read-only statement", _VALIDATING
-        )
+        self._stage("received", "Query received", _RECEIVED)
+        self._stage("validating", "Checking that the SQL is one read-only statement", _VALIDATING)
         checked = await check_sql_async(self.request.sql)
         timeout = self.request.timeout_ms / 1000
         loop = asyncio.get_running_loop()
@@ -143,12 +141,12 @@ class _Execution(StageReporter):
                 estimated = int(plan[0]["Plan"]["Plan Rows"])
             statement = await connection.prepare(sql)
             message = f"Planned: about {_rows(estimated)}" if estimated is not None else "Planned"
-            await self._stage("planning", message, _PLANNING, estimatedRows=estimated)
+            self._stage("planning", message, _PLANNING, estimatedRows=estimated)
             columns = [
                 Column(name=column.name, type=column.type.name)
                 for column in statement.get_attributes()
             ]
-            await self._stage("executing", "Executing the query", _EXECUTING)
+            self._stage("executing", "Executing the query", _EXECUTING)
             return await self._fetch(statement, columns, estimated)
 
     async def _fetch(
@@ -198,7 +196,7 @@ class _Execution(StageReporter):
                 progress = _EXECUTING
                 if expected:
                     progress += int((_FETCH_END - _EXECUTING) * min(1.0, len(rows) / expected))
-                await self._stage(
+                self._stage(
                     "fetching", f"Fetched {_rows(len(rows))}", progress, rowsFetched=len(rows)
                 )
             if done:

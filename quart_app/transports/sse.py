@@ -101,7 +101,7 @@ async def _request_finished(request_id: str, after_id: int | None) -> bool:
     # Only the events decide: a job saved as finished may still have events on
     # their way to the history, and those must be streamed, not refused.
     try:
-        events = await current_service().bus.history.request_events(request_id)
+        events = await current_service().bus.request_events(request_id)
     except DatabaseUnavailable:
         return False  # the live stream may still carry what the history cannot tell now
     if not events or not events[-1].final:

@@ -5,21 +5,16 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 
-from tests.servers import collect_sse, free_port, wait_for_events, wait_until
+from tests.servers import collect_sse, free_port, new_id, wait_for_events, wait_until
 from tests.transports.stomp_clients import stomp_py
 from tests.transports.test_sse import read_stream
 
 SLOW_QUERY = "SELECT g, pg_sleep(0.02) FROM generate_series(1, 500) AS g"  # about 10 s
-
-
-def new_id() -> str:
-    return f"d-{uuid.uuid4().hex[:12]}"
 
 
 async def test_restart_mid_stream_then_resume_on_both_transports(servers: Any) -> None:

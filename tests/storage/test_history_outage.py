@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from tests.servers import (
     TcpProxy,
     TestDatabase,
     collect_sse,
+    new_id,
     wait_for_events,
     wait_until,
 )
@@ -26,10 +26,6 @@ from tests.transports.stomp_clients import stomp_py
 
 # About 5 s of rows, 25 at a time: a progress event every 100 ms or so.
 SLOW_QUERY = "SELECT g, pg_sleep(0.02) FROM generate_series(1, 250) AS g"
-
-
-def new_id() -> str:
-    return f"o-{uuid.uuid4().hex[:12]}"
 
 
 async def behind_proxy(

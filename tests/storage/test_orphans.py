@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 
-from tests.servers import collect_sse, wait_until
+from tests.servers import collect_sse, new_id, wait_until
 
 GRACE = {"QUART_APP_PROCESS_GRACE_SECONDS": "1"}
 
 Step = tuple[str, str, str, int | None, bool]  # topic, status, stage, progress, final
-
-
-def new_id() -> str:
-    return f"g-{uuid.uuid4().hex[:12]}"
 
 
 async def leave_behind(

@@ -91,24 +91,24 @@ class _Conversion(StageReporter):
         self.started = time.monotonic()
 
     async def run(self, request_id: str) -> ConvertResult:
-        await self._stage("received", "Question received", 0)
-        await self._stage("introspecting-schema", "Reading the database schema", 10)
+        self._stage("received", "Question received", 0)
+        self._stage("introspecting-schema", "Reading the database schema", 10)
         schema, cached = await self._schema()
-        await self._stage(
+        self._stage(
             "introspecting-schema",
             f"Schema: {len(schema.tables)} tables" + (" (cached)" if cached else ""),
             15,
             tables=len(schema.tables),
             cached=cached,
         )
-        await self._stage("building-prompt", "Building the prompt", 20)
+        self._stage("building-prompt", "Building the prompt", 20)
         previous: Attempt | None = None
         for attempt in (1, 2):
             messages = build_messages(schema, self.request.question, previous)
             sql = await self._generate(
                 GenerationRequest(self.request.question, schema, messages, previous)
             )
-            await self._stage("validating", "Checking the SQL against the database", 80, sql=sql)
+            self._stage("validating", "Checking the SQL against the database", 80, sql=sql)
             problem = await self._validate(sql)
             if problem is None:
                 break
@@ -117,7 +117,7 @@ class _Conversion(StageReporter):
                     f"the generated SQL was rejected twice; last time: {problem}"
                 )
             previous = Attempt(sql, problem)
-            await self._stage(
+            self._stage(
                 "correcting",
                 f"The database rejected the SQL ({problem}); asking for a correction",
                 85,
@@ -162,7 +162,7 @@ class _Conversion(StageReporter):
         self.stage = "generating"
         reply = ""
         progress = 30
-        await self._stage(
+        self._stage(
             "generating",
             f"Generating SQL with the {self.engine.name} engine",
             progress,
@@ -171,9 +171,7 @@ class _Conversion(StageReporter):
         async for piece in self.engine.generate(request):
             reply += piece
             progress = min(75, progress + 3)
-            await self._stage(
-                "generating", "Generating SQL", progress, partialSql=extract_sql(reply)
-            )
+            self._stage("generating", "Generating SQL", progress, partialSql=extract_sql(reply))
         sql = extract_sql(reply).rstrip().rstrip(";").rstrip()
         if not sql:
             raise ConversionFailed("the engine's reply held no SQL")
