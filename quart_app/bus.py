@@ -94,9 +94,11 @@ class EventBus:
         store is also logged, so that nobody has to await progress events.
         """
         delivered: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
-        delivered.add_done_callback(_log_failure)
         stored = self.history.store(event)
-        stored.add_done_callback(lambda stored: self._stored(stored, delivered))
+        if stored.done():  # the memory history stores at once: no turn of the loop for it
+            self._stored(stored, delivered)
+        else:
+            stored.add_done_callback(lambda stored: self._stored(stored, delivered))
         return delivered
 
     def _stored(
@@ -108,6 +110,7 @@ class EventBus:
             delivered.cancel()
         elif (error := stored.exception()) is not None:
             delivered.set_exception(error)
+            _log_failure(delivered)  # which also marks the error as seen
         elif (event := stored.result()).event_id <= self._delivered:
             delivered.set_result(event)
         else:

@@ -77,6 +77,10 @@ _WIRE_NAMES: Final = {
 }
 
 
+# Made once: json.dumps with options builds a new encoder on every call.
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 @dataclass(frozen=True, slots=True)
 class StatusEvent:
     """One step of a request, as published on the bus.
@@ -118,8 +122,7 @@ class StatusEvent:
         if self.progress is not None and not 0 <= self.progress <= 100:
             raise ValueError(f"progress must be within 0..100, got {self.progress}")
         if self.event_id:  # only a numbered event goes on the wire
-            text = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
-            object.__setattr__(self, "json", storable_json(text))
+            object.__setattr__(self, "json", storable_json(_ENCODER.encode(self.to_dict())))
 
     @classmethod
     def from_json(cls, text: str, *, final: bool) -> StatusEvent:

@@ -20,7 +20,9 @@ class MemoryHistory:
         self._ids = itertools.count(1)
         self._events: deque[StatusEvent] = deque()
         self._by_request: dict[str, deque[StatusEvent]] = {}
-        self._committed: asyncio.Queue[Committed] = asyncio.Queue()
+        # Stored events the bus has not taken yet: it takes them all at once.
+        self._uncommitted: list[StatusEvent] = []
+        self._stored = asyncio.Event()
 
     async def start(self) -> None:
         pass
@@ -39,13 +41,18 @@ class MemoryHistory:
             of_request.popleft()  # events leave in publish order, so it is this one
             if not of_request:
                 del self._by_request[oldest.request_id]
-        self._committed.put_nowait(Committed((event,)))
+        self._uncommitted.append(event)
+        self._stored.set()
         future: asyncio.Future[StatusEvent] = asyncio.get_running_loop().create_future()
         future.set_result(event)
         return future
 
     async def committed(self) -> Committed:
-        return await self._committed.get()
+        while not self._uncommitted:
+            self._stored.clear()
+            await self._stored.wait()
+        events, self._uncommitted = self._uncommitted, []
+        return Committed(events)
 
     async def events_after(
         self, destination: Destination, after_id: int, *, limit: int

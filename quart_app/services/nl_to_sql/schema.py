@@ -99,80 +99,91 @@ async def introspect(connection: asyncpg.Connection) -> Schema:
     """Tables and views on the search path, their columns, keys, and values of text columns."""
     async with connection.transaction(readonly=True):
         await connection.execute("SET LOCAL statement_timeout = 10000")
-        relations = await connection.fetch(
-            """
-            SELECT c.oid, n.nspname AS schema, c.relname AS name,
-                   greatest(c.reltuples, 0)::bigint AS estimated_rows
-              FROM pg_class AS c
-              JOIN pg_namespace AS n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p', 'v', 'm')
-               AND n.nspname = ANY (current_schemas(false))
-               AND NOT c.relispartition
-             ORDER BY n.nspname, c.relname
-            """
-        )
+        relations = await connection.fetch(_RELATIONS)
         oids = [relation["oid"] for relation in relations]
-        columns = await connection.fetch(
-            """
-            SELECT attrelid, attnum, attname, format_type(atttypid, NULL) AS type, NOT attnotnull AS nullable
-              FROM pg_attribute
-             WHERE attrelid = ANY ($1::oid[]) AND attnum > 0 AND NOT attisdropped
-             ORDER BY attrelid, attnum
-            """,
-            oids,
-        )
-        constraints = await connection.fetch(
-            """
-            SELECT conrelid, contype, conkey, confrelid, confkey
-              FROM pg_constraint
-             WHERE conrelid = ANY ($1::oid[]) AND contype IN ('p', 'f')
-             ORDER BY conrelid, conname
-            """,
-            oids,
-        )
+        columns = await connection.fetch(_COLUMNS, oids)
+        constraints = await connection.fetch(_CONSTRAINTS, oids)
         names = {(row["attrelid"], row["attnum"]): row["attname"] for row in columns}
         table_names = {relation["oid"]: relation["name"] for relation in relations}
         tables = []
         for relation in relations:
             oid = relation["oid"]
-            own = [row for row in columns if row["attrelid"] == oid]
-            found = []
-            for row in own:
-                column = Column(row["attname"], row["type"], row["nullable"])
-                if column.is_text:
-                    try:
-                        async with (
-                            connection.transaction()
-                        ):  # a savepoint: one slow view costs only its values
-                            column = await _with_values(
-                                connection, relation["schema"], relation["name"], column
-                            )
-                    except asyncpg.PostgresError:
-                        pass
-                found.append(column)
-            primary_key: tuple[str, ...] = ()
-            foreign_keys = []
-            for constraint in (row for row in constraints if row["conrelid"] == oid):
-                keys = tuple(names[(oid, number)] for number in constraint["conkey"])
-                if constraint["contype"] == "p":
-                    primary_key = keys
-                elif constraint["confrelid"] in table_names:
-                    target = constraint["confrelid"]
-                    referenced = tuple(
-                        names.get((target, number), "") for number in constraint["confkey"]
-                    )
-                    foreign_keys.append(ForeignKey(keys, table_names[target], referenced))
+            found = [
+                await _column(connection, relation, row)
+                for row in columns
+                if row["attrelid"] == oid
+            ]
+            own = [row for row in constraints if row["conrelid"] == oid]
+            primary_key, foreign_keys = _keys(oid, own, names, table_names)
             tables.append(
                 Table(
                     relation["name"],
                     relation["schema"],
                     tuple(found),
                     primary_key,
-                    tuple(foreign_keys),
+                    foreign_keys,
                     relation["estimated_rows"],
                 )
             )
     return Schema(tuple(tables))
+
+
+_RELATIONS = """
+    SELECT c.oid, n.nspname AS schema, c.relname AS name,
+           greatest(c.reltuples, 0)::bigint AS estimated_rows
+      FROM pg_class AS c
+      JOIN pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p', 'v', 'm')
+       AND n.nspname = ANY (current_schemas(false))
+       AND NOT c.relispartition
+     ORDER BY n.nspname, c.relname
+"""
+_COLUMNS = """
+    SELECT attrelid, attnum, attname, format_type(atttypid, NULL) AS type, NOT attnotnull AS nullable
+      FROM pg_attribute
+     WHERE attrelid = ANY ($1::oid[]) AND attnum > 0 AND NOT attisdropped
+     ORDER BY attrelid, attnum
+"""
+_CONSTRAINTS = """
+    SELECT conrelid, contype, conkey, confrelid, confkey
+      FROM pg_constraint
+     WHERE conrelid = ANY ($1::oid[]) AND contype IN ('p', 'f')
+     ORDER BY conrelid, conname
+"""
+
+
+async def _column(
+    connection: asyncpg.Connection, relation: asyncpg.Record, row: asyncpg.Record
+) -> Column:
+    """A column, with the values found in it when it is text."""
+    column = Column(row["attname"], row["type"], row["nullable"])
+    if not column.is_text:
+        return column
+    try:
+        async with connection.transaction():  # a savepoint: one slow view costs only its values
+            return await _with_values(connection, relation["schema"], relation["name"], column)
+    except asyncpg.PostgresError:
+        return column
+
+
+def _keys(
+    oid: int,
+    constraints: list[asyncpg.Record],
+    names: dict[tuple[int, int], str],
+    table_names: dict[int, str],
+) -> tuple[tuple[str, ...], tuple[ForeignKey, ...]]:
+    """A table's primary key and its foreign keys to tables on the search path."""
+    primary_key: tuple[str, ...] = ()
+    foreign_keys = []
+    for constraint in constraints:
+        keys = tuple(names[(oid, number)] for number in constraint["conkey"])
+        if constraint["contype"] == "p":
+            primary_key = keys
+        elif constraint["confrelid"] in table_names:
+            target = constraint["confrelid"]
+            referenced = tuple(names.get((target, number), "") for number in constraint["confkey"])
+            foreign_keys.append(ForeignKey(keys, table_names[target], referenced))
+    return primary_key, tuple(foreign_keys)
 
 
 async def _with_values(
