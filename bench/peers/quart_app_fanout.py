@@ -45,7 +45,7 @@ def main() -> None:
             started = loop.time()
             for index in range(count):
                 timing = {"sentAt": time.time()} if rate else {}
-                await events.progress(
+                events.progress(  # as a job publishes progress: without waiting for it
                     "query-execution",
                     "fetching",
                     f"Fetched {index} rows",
