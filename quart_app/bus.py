@@ -32,7 +32,7 @@ from .events import (
 )
 from .replay_rate import ReplayRate
 from .storage.history import History
-from .subscription import SlowConsumer, Subscription, SubscriptionEnded
+from .subscription import ReplaySource, SlowConsumer, Subscription, SubscriptionEnded
 
 __all__ = [
     "Destination",
@@ -173,11 +173,14 @@ class EventBus:
         the kept events a page at a time as it is drained (``Subscription.fill``).
         """
         subscription = Subscription(
-            destination, max_pending=self.queue_size, wakeup=wakeup, on_overflow=on_overflow
+            destination,
+            max_pending=self.queue_size,
+            wakeup=wakeup,
+            on_overflow=on_overflow,
+            after_id=after_id,
+            replay=ReplaySource(self._read_page, self.replay_page, self.replay_rate),
+            on_cut_off=self._remove,
         )
-        if after_id is not None:
-            subscription.last_event_id = after_id
-            subscription.replaying = True
         self._add(subscription)
         try:
             yield subscription
@@ -196,8 +199,12 @@ class EventBus:
     def subscriber_count(self) -> int:
         return sum(map(len, self._by_topic.values())) + sum(map(len, self._by_request.values()))
 
+    async def _read_page(
+        self, destination: Destination, after_id: int, limit: int
+    ) -> list[StatusEvent]:
+        return await self.history.events_after(destination, after_id, limit=limit)
+
     def _add(self, subscription: Subscription) -> None:
-        subscription._bus = self
         destination = subscription.destination
         if destination.topic is not None:
             self._by_topic[destination.topic].add(subscription)
@@ -206,7 +213,7 @@ class EventBus:
             self._by_request.setdefault(destination.request_id, set()).add(subscription)
 
     def _remove(self, subscription: Subscription) -> None:
-        subscription._bus = None
+        subscription.detach()
         destination = subscription.destination
         if destination.topic is not None:
             self._by_topic[destination.topic].discard(subscription)

@@ -181,8 +181,8 @@ class JobView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     requestId: str
-    topic: str
-    status: str = Field(description="running, success, error or cancelled")
+    topic: Topic
+    status: JobStatus
     createdAt: str
     finishedAt: str | None
     durationMs: int

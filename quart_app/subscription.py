@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from .events import Destination, StatusEvent
 from .replay_rate import ReplayRate
-from .storage.history import History
+
+# Reads a page of a replay: (destination, after this eventId, at most this many).
+ReadPage = Callable[[Destination, int, int], Awaitable[list[StatusEvent]]]
 
 
-class Bus(Protocol):
-    """What a subscription asks of the bus it is registered with."""
+@dataclass(frozen=True, slots=True)
+class ReplaySource:
+    """Where a replay reads its pages, how many events at a time, and how fast."""
 
-    history: History
-    replay_page: int
-    replay_rate: ReplayRate
-
-    def _remove(self, subscription: Subscription) -> None: ...
+    read: ReadPage
+    page: int
+    rate: ReplayRate
 
 
 class SubscriptionEnded(Exception):
@@ -54,6 +55,9 @@ class Subscription:
         max_pending: int,
         wakeup: asyncio.Event | None = None,
         on_overflow: Callable[[Subscription], None] | None = None,
+        after_id: int | None = None,
+        replay: ReplaySource | None = None,
+        on_cut_off: Callable[[Subscription], None] | None = None,
     ) -> None:
         self.destination = destination
         self.max_pending = max_pending
@@ -62,13 +66,15 @@ class Subscription:
         self.overflowed = False
         self.ended = False
         # The newest event queued; while replaying, where the next page starts.
-        self.last_event_id = 0
+        self.last_event_id = after_id or 0
         self._pending: deque[StatusEvent] = deque()
         self._replayed = 0
-        self.replaying = False
+        self.replaying = after_id is not None and replay is not None
+        self._replay = replay
+        self._on_cut_off = on_cut_off  # the bus forgets it: it is fed no more
+        self._detached = False  # no longer registered: nothing more to read
         self._buffer: list[StatusEvent] = []  # live events that came during the replay
         self._dropped = 0  # how many times the buffer was dropped
-        self._bus: Bus | None = None
 
     def deliver(self, event: StatusEvent) -> None:
         if self.overflowed or event.event_id <= self.last_event_id:
@@ -134,14 +140,12 @@ class Subscription:
 
         Raises ``DatabaseUnavailable`` when the history cannot be read.
         """
-        bus = self._bus
-        if not self.replaying or self._pending or bus is None:
+        source = self._replay
+        if not self.replaying or self._pending or source is None or self._detached:
             return
-        await bus.replay_rate.take(bus.replay_page)
+        await source.rate.take(source.page)
         dropped = self._dropped
-        page = await bus.history.events_after(
-            self.destination, self.last_event_id, limit=bus.replay_page
-        )
+        page = await source.read(self.destination, self.last_event_id, source.page)
         for event in page:
             if event.event_id > self.last_event_id:
                 self.last_event_id = event.event_id
@@ -150,7 +154,7 @@ class Subscription:
         # A short page: the history held nothing more when it was read. Every live event
         # from before that read is in it or in the buffer, unless the buffer was dropped
         # while it ran; then the next page has them.
-        if self.replaying and len(page) < bus.replay_page and self._dropped == dropped:
+        if self.replaying and len(page) < source.page and self._dropped == dropped:
             self.replaying = False
             buffered, self._buffer = self._buffer, []
             for event in buffered:
@@ -163,12 +167,16 @@ class Subscription:
         self.ended = True
         self.wakeup.set()
 
+    def detach(self) -> None:
+        """The bus no longer feeds this subscription: a replay reads no further page."""
+        self._detached = True
+
     def _overflow(self) -> None:
         self.overflowed = True
         self._pending.clear()
         self._replayed = 0
-        if self._bus is not None:
-            self._bus._remove(self)
+        if self._on_cut_off is not None:
+            self._on_cut_off(self)
         self.wakeup.set()
         if self.on_overflow is not None:
             self.on_overflow(self)
