@@ -60,6 +60,16 @@ class Server:
     env: dict[str, str] | None = None
 
 
+def paced_quart_app(database_url: str, rate: float, seconds: float) -> Server:
+    """quart_app as a paced run measures it, with the open-file limit raised for its load."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    settings = argparse.Namespace(
+        database_url=database_url, events=int(rate * seconds), coalesce_ms=None
+    )
+    return servers(settings)["quart_app"]
+
+
 def servers(args: argparse.Namespace) -> dict[str, Server]:
     python = sys.executable
     return {

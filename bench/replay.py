@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import resource
 import socket
 import sys
 import time
@@ -38,7 +37,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
-from fanout import cpu_seconds, free_port, reports, servers, spawn, start, stop
+from fanout import cpu_seconds, free_port, paced_quart_app, reports, spawn, start, stop
 from latency import load, percentile
 from websockets.asyncio.client import connect
 
@@ -187,12 +186,7 @@ def main() -> None:
         default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
     args = parser.parse_args()
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    settings = argparse.Namespace(
-        database_url=args.database_url, events=int(args.rate * args.seconds), coalesce_ms=None
-    )
-    server = servers(settings)["quart_app"]
+    server = paced_quart_app(args.database_url, args.rate, args.seconds)
     print(
         f"replay: {args.history:,} kept events; {args.subscribers} live subscribers, "
         f"{args.rate:g} events/s ({args.subscribers * args.rate:,.0f} deliveries/s) for "

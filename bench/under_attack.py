@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import resource
 import socket
 import sys
 import time
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fanout import free_port, reports, servers, spawn, start, stop
+from fanout import free_port, paced_quart_app, reports, spawn, start, stop
 from latency import load, percentile
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
@@ -275,12 +274,7 @@ def main() -> None:
         default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
     args = parser.parse_args()
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    settings = argparse.Namespace(
-        database_url=args.database_url, events=int(args.rate * args.seconds), coalesce_ms=None
-    )
-    server = servers(settings)["quart_app"]
+    server = paced_quart_app(args.database_url, args.rate, args.seconds)
     # The benchmark's own load comes from one address; here the limit is what is tested.
     server.env.pop("QUART_APP_MAX_STREAMS_PER_CLIENT")  # type: ignore[union-attr]
     server.env["QUART_APP_MAX_STREAMS"] = "500"  # type: ignore[index]
