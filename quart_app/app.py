@@ -67,6 +67,7 @@ def create_app(config: Config | None = None) -> Quart:
     app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(sse.blueprint)
     app.register_blueprint(websocket.blueprint)
+    app.register_blueprint(websocket.sockjs(config))
 
     @app.get("/health")
     @document_response(Health, 200)

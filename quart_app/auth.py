@@ -18,7 +18,9 @@ from .errors import ForbiddenOrigin, Unauthorized
 # What needs no token: liveness, the dashboard page (it takes the token from its own
 # address to call the API), its static files, and the API's description.
 OPEN_PATHS = frozenset({"/health", "/", "/docs", "/openapi.json"})
-OPEN_PREFIXES = ("/static/",)
+# Under /ws/ is SockJS, which checks a session's token itself: a session may instead be
+# authenticated by STOMP CONNECT's passcode, and its info and iframe pages are public.
+OPEN_PREFIXES = ("/static/", "/ws/")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -33,15 +35,26 @@ def cors_origins(setting: str) -> list[str | re.Pattern[str]]:
     return origins
 
 
-def check_origin(origin: str | None, host: str, allowed: list[str | re.Pattern[str]]) -> None:
-    """Refuse a browser page from an origin that is neither this server nor allowed."""
-    if origin is None or urlsplit(origin).netloc == host:
-        return
+def frame_ancestors(setting: str) -> str:
+    """``QUART_APP_CORS_ORIGINS`` as CSP ``frame-ancestors`` sources: the pages that may frame ours."""
+    sources = [part.strip() for part in setting.split(",") if part.strip()]
+    return "*" if "*" in sources else " ".join(["'self'", *sources])
+
+
+def origin_allowed(origin: str, allowed: list[str | re.Pattern[str]]) -> bool:
+    """Whether ``origin`` is one of the allowed cross-origin pages (``cors_origins``)."""
     for entry in allowed:
         if entry == "*" or entry == origin:
-            return
+            return True
         if isinstance(entry, re.Pattern) and entry.match(origin):
-            return
+            return True
+    return False
+
+
+def check_origin(origin: str | None, host: str, allowed: list[str | re.Pattern[str]]) -> None:
+    """Refuse a browser page from an origin that is neither this server nor allowed."""
+    if origin is None or urlsplit(origin).netloc == host or origin_allowed(origin, allowed):
+        return
     raise ForbiddenOrigin(
         f"pages from {origin} may not call this server: add the origin to QUART_APP_CORS_ORIGINS"
     )

@@ -116,6 +116,16 @@ class Config(BaseSettings):
     stomp_max_frame_bytes: int = 1_048_576
     stomp_max_headers: int = 64
     stomp_frame_timeout_seconds: NonNegative = 10.0
+    # SockJS at /ws (transports/sockjs.py): a "h" frame after this long with nothing sent,
+    # so proxies keep an idle response open; a session without a receiving request for
+    # its disconnect delay is closed; a streaming response ends after this many bytes
+    # (the client opens another) so that the browser can let go of what it held.
+    sockjs_heartbeat_seconds: NonNegative = 25.0
+    sockjs_disconnect_delay_seconds: NonNegative = 5.0
+    sockjs_response_limit_bytes: int = 131_072
+    # Set a JSESSIONID cookie on SockJS requests, for load balancers that keep a client on
+    # one process by it: a SockJS session lives in the process that opened it.
+    sockjs_cookie_needed: bool = False
     # SSE streams and WebSocket sessions one client address may hold at once (0: any number).
     max_streams_per_client: int = 100
     # SSE streams and WebSocket sessions held in all (0: as many as open files allow). An
@@ -249,6 +259,7 @@ _AT_LEAST_ONE: Final = (
     "stomp_max_headers",
     "stomp_max_pending_frames",
     "stomp_max_subscriptions",
+    "sockjs_response_limit_bytes",
     "default_max_rows",
     "max_rows_limit",
     "default_timeout_ms",

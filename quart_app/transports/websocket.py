@@ -1,8 +1,10 @@
-"""STOMP 1.2 over WebSocket at ``/ws``: the handshake, then a :class:`StompConnection`.
+"""STOMP 1.2 at ``/ws``: over a plain WebSocket, and over SockJS for browsers behind proxies.
 
-The handshake picks the subprotocol, admits the stream (``streams.py``) and
-checks a token given there; everything after it is the carrier-agnostic STOMP
-connection, fed by this WebSocket's messages and writing to it.
+A plain WebSocket's handshake picks the subprotocol, admits the stream
+(``streams.py``) and checks a token given there; SockJS (``sockjs.py``) does the
+same as it opens a session. Everything after is the carrier-agnostic STOMP
+connection, fed by the carrier's messages and writing to it. ``/ws/websocket``
+is the plain WebSocket again, at the path Spring's SockJS endpoints give it.
 """
 
 from __future__ import annotations
@@ -13,14 +15,24 @@ from typing import Any
 from quart import Blueprint, websocket
 from quart_cors import cors_exempt
 
-from ..auth import presented_token, token_matches
-from ..runtime import current_service
+from ..auth import (
+    cors_origins,
+    frame_ancestors,
+    origin_allowed,
+    presented_token,
+    token_matches,
+)
+from ..config import Config
+from ..runtime import Service, current_service
 from ..streams import client_of
+from .sockjs import Endpoint, Handshake, sockjs_blueprint
+from .sockjs_session import Application, Options
 from .stomp_connection import Carrier, StompConnection
 
 blueprint = Blueprint("stomp", __name__)
 
 SUBPROTOCOLS = ("v12.stomp", "v11.stomp", "v10.stomp")
+SOCKJS_CLIENT = "/static/vendor/sockjs-client-1.6.1.min.js"
 
 
 @blueprint.websocket("/ws")
@@ -35,22 +47,66 @@ async def stomp_endpoint() -> None:
         offered = websocket.requested_subprotocols
         chosen = next((name for name in SUBPROTOCOLS if name in offered), None)
         await websocket.accept(subprotocol=chosen)
-        token = service.config.api_token
-        presented = presented_token(
-            websocket.headers.get("Authorization"), websocket.args.get("access_token")
-        )
-        # Not given (or not right) on the handshake: CONNECT's passcode must carry it.
-        required = None if token is None or token_matches(token, presented) else token
         connection = StompConnection(
             service,
             _carrier(websocket),
-            required_token=required,
+            required_token=_required_token(service, _presented(websocket)),
             client=client_of(websocket.scope.get("client")),
         )
         admitted.on_end(connection.close_for_room)
         await connection.run()
     finally:
         service.streams.release(admitted)
+
+
+def sockjs(config: Config) -> Blueprint:
+    """SockJS at ``/ws``: each session runs a STOMP connection, as a WebSocket at ``/ws`` does."""
+    origins = cors_origins(config.cors_origins)
+    endpoint = Endpoint(
+        open_session=_stomp_over_sockjs,
+        raw=stomp_endpoint,
+        client_url=SOCKJS_CLIENT,
+        origin_allowed=lambda origin: origin_allowed(origin, origins),
+        frame_ancestors=frame_ancestors(config.cors_origins),
+        credential=_presented,
+        options=Options(
+            heartbeat_seconds=config.sockjs_heartbeat_seconds,
+            disconnect_delay_seconds=config.sockjs_disconnect_delay_seconds,
+            response_limit_bytes=config.sockjs_response_limit_bytes,
+            cookie_needed=config.sockjs_cookie_needed,
+        ),
+    )
+    return sockjs_blueprint("sockjs", "/ws", endpoint)
+
+
+def _stomp_over_sockjs(handshake: Handshake) -> Application:
+    service = current_service()
+    admitted = service.streams.admit(handshake.address)  # 429 refuses the opening request
+    required = _required_token(service, handshake.token)
+
+    async def run(carrier: Carrier) -> None:
+        try:
+            connection = StompConnection(
+                service, carrier, required_token=required, client=client_of(handshake.peer)
+            )
+            admitted.on_end(connection.close_for_room)
+            await connection.run()
+        finally:
+            service.streams.release(admitted)
+
+    return run
+
+
+def _presented(connection: Any) -> str | None:
+    return presented_token(
+        connection.headers.get("Authorization"), connection.args.get("access_token")
+    )
+
+
+def _required_token(service: Service, presented: str | None) -> str | None:
+    """The token CONNECT's passcode must carry: None when the handshake presented it."""
+    token = service.config.api_token
+    return None if token is None or token_matches(token, presented) else token
 
 
 def _carrier(connection: Any) -> Carrier:

@@ -1,0 +1,420 @@
+"""The SockJS protocol (0.3.3, as ``sockjs-client`` 1.6 speaks it) as a Quart blueprint.
+
+Written here because no SockJS server exists for Quart or ASGI: the Python ones
+are bound to aiohttp, Tornado or Django. Mounted at a prefix, it serves
+``/info``, the iframe page, ``/websocket`` (raw, no SockJS framing) and the
+session transports ``/{server}/{session}/{websocket|xhr|xhr_streaming|xhr_send|
+eventsource|htmlfile}``; each session runs an application over a
+:class:`~.stomp_connection.Carrier` (``sockjs_session.py``). JSONP polling is not
+offered: it would let any page read a session's frames through a script tag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from quart import Blueprint, Response, request, websocket
+from quart_cors import cors_exempt
+
+from ..protocol.sockjs import (
+    ANOTHER_CONNECTION,
+    EVENTSOURCE_PRELUDE,
+    IFRAME_PAGE,
+    XHR_STREAMING_PRELUDE,
+    BrokenJSON,
+    PayloadExpected,
+    close_frame,
+    decode_messages,
+    decode_websocket_message,
+    eventsource_event,
+    htmlfile_prelude,
+    htmlfile_script,
+    valid_callback,
+    xhr_line,
+)
+from .sockjs_session import AnotherReceiver, Application, Options, Sessions, SockJSSession
+
+_YEAR = 31_536_000
+_NOT_CACHED = "no-store, no-cache, must-revalidate, max-age=0"
+_IFRAME_NAME = re.compile(r"iframe(-[^/]*)?\.html")
+_NO_UPGRADE = 'Can "Upgrade" only to "WebSocket".'
+_RECEIVING = {"xhr", "xhr_streaming", "eventsource", "htmlfile"}
+_METHODS = {
+    "xhr": "OPTIONS, POST",
+    "xhr_streaming": "OPTIONS, POST",
+    "xhr_send": "OPTIONS, POST",
+    "eventsource": "GET",
+    "htmlfile": "GET",
+    "websocket": "GET",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    """Who opened a session: their address and the token they presented, if any."""
+
+    address: str
+    peer: tuple[str, int] | None
+    token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What a SockJS endpoint serves and to whom.
+
+    ``open_session`` is called as a session is opened, in the request that opens
+    it, and returns the application to run (or raises an ``APIError``, which
+    refuses the request). ``raw`` serves ``/websocket``. ``client_url`` is the
+    ``sockjs-client`` script the iframe page loads; ``origin_allowed`` decides
+    which cross-origin pages get CORS headers and may frame that page;
+    ``credential`` reads the token a request (or WebSocket handshake) presents.
+    """
+
+    open_session: Callable[[Handshake], Application]
+    raw: Callable[[], Awaitable[None]] | None
+    client_url: str
+    origin_allowed: Callable[[str], bool]
+    frame_ancestors: str
+    credential: Callable[[Any], str | None]
+    options: Options = field(default_factory=Options)
+
+
+def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
+    """A blueprint serving the SockJS endpoint ``endpoint`` at ``prefix`` (no trailing slash)."""
+    blueprint = Blueprint(name, __name__)
+    options = endpoint.options
+    sessions = Sessions(options)
+    iframe = (IFRAME_PAGE % endpoint.client_url).encode()
+    iframe_etag = '"' + hashlib.sha256(iframe).hexdigest()[:32] + '"'
+
+    @blueprint.after_app_serving
+    async def close_sessions() -> None:
+        await sessions.aclose()
+
+    @blueprint.get(prefix, merge_slashes=False)
+    @blueprint.get(prefix + "/", merge_slashes=False)
+    @cors_exempt
+    async def greeting() -> Response:
+        return _text("Welcome to SockJS!\n")
+
+    @blueprint.route(prefix + "/info", methods=["GET", "OPTIONS"], merge_slashes=False)
+    @cors_exempt
+    async def info() -> Response:
+        if request.method == "OPTIONS":
+            return _preflight(endpoint, "OPTIONS, GET")
+        body = {
+            "websocket": options.websocket,
+            "cookie_needed": options.cookie_needed,
+            "origins": ["*:*"],
+            "entropy": secrets.randbits(32),
+        }
+        response = Response(_json(body), status=200, content_type="application/json;charset=UTF-8")
+        response.headers["Cache-Control"] = _NOT_CACHED
+        _cors(response, endpoint)
+        return response
+
+    @blueprint.route(prefix + "/<page>", methods=["GET", "POST"], merge_slashes=False)
+    @cors_exempt
+    async def iframe_page(page: str) -> Response:
+        if request.method != "GET":
+            return _text("Not found", 404)
+        if page == "websocket":  # the raw WebSocket, asked for without an upgrade
+            return _text(_NO_UPGRADE, 400)
+        if not _IFRAME_NAME.fullmatch(page):
+            return _text("Not found", 404)
+        if request.headers.get("If-None-Match") == iframe_etag:
+            response = Response(b"", status=304)
+            response.headers.pop("Content-Type", None)
+        else:
+            response = Response(iframe, status=200, content_type="text/html;charset=UTF-8")
+        response.headers["Cache-Control"] = f"public, max-age={_YEAR}"
+        response.headers["Expires"] = _expires(_YEAR)
+        response.headers["ETag"] = iframe_etag
+        # Only pages allowed to use the service may embed this page, which talks to the
+        # service with its origin: without this, any site could, through it.
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {endpoint.frame_ancestors}"
+        return response
+
+    if endpoint.raw is not None:
+        blueprint.websocket(prefix + "/websocket", merge_slashes=False)(cors_exempt(endpoint.raw))
+
+    @blueprint.websocket(prefix + "/<server>/<session_id>/websocket", merge_slashes=False)
+    @cors_exempt
+    async def websocket_session(server: str, session_id: str) -> None:
+        if not options.websocket or not _valid_ids(server, session_id):
+            return  # closed before the handshake: the client falls back to another transport
+        await _serve_websocket(endpoint, session_id)
+
+    @blueprint.route(
+        prefix + "/<server>/<session_id>/<transport>",
+        methods=["GET", "POST", "OPTIONS"],
+        merge_slashes=False,
+    )
+    @cors_exempt
+    async def session_transport(server: str, session_id: str, transport: str) -> Any:
+        allowed = _METHODS.get(transport)
+        if allowed is None or not _valid_ids(server, session_id):
+            return _text("Not found", 404)
+        if transport == "websocket":
+            if request.method == "GET":
+                return _text(_NO_UPGRADE, 400)
+            return _not_allowed(allowed)
+        if request.method == "OPTIONS" and "OPTIONS" in allowed:
+            return _preflight(endpoint, allowed)
+        if request.method not in allowed:
+            return _not_allowed(allowed)
+        if transport == "xhr_send":
+            return await _xhr_send(endpoint, sessions, session_id)
+        return await _receive(endpoint, sessions, session_id, transport)
+
+    return blueprint
+
+
+# Receiving -------------------------------------------------------------------
+
+
+async def _receive(
+    endpoint: Endpoint, sessions: Sessions, session_id: str, transport: str
+) -> Response:
+    callback = None
+    if transport == "htmlfile":
+        callback = request.args.get("c")
+        if not callback:
+            return _text('"callback" parameter required', 500)
+        if not valid_callback(callback):
+            return _text('invalid "callback" parameter', 500)
+    presented = endpoint.credential(request)
+    session = sessions.get(session_id)
+    if session is not None and not session.admits(presented):
+        return _text("Not found", 404)
+    if session is None:
+        handshake = Handshake(_address(), request.scope.get("client"), presented)
+        session = sessions.open(session_id, endpoint.open_session(handshake), presented)
+    content_type, prelude, wrap = _FRAMING[transport]
+    if callback is not None:
+        prelude = htmlfile_prelude(callback)
+    receiver = object()
+    try:
+        session.attach(receiver)
+    except AnotherReceiver:
+        refusal = wrap(close_frame(ANOTHER_CONNECTION)).encode()
+        chunks = [prelude.encode(), refusal] if prelude else [refusal]
+        return _session_response(endpoint, chunks, content_type)
+    if transport == "xhr":
+        try:
+            frame = await session.next_frame()
+        except BaseException:  # the client went away while waiting
+            session.detach(receiver, interrupted=True)
+            raise
+        session.detach(receiver, interrupted=False)
+        return _session_response(endpoint, wrap(frame), content_type)
+    stream = _Stream(session, receiver, prelude or "", wrap, endpoint.options.response_limit_bytes)
+    response = _session_response(endpoint, stream, content_type)
+    response.timeout = None  # Quart otherwise ends long-lived bodies
+    return response
+
+
+class _Stream:
+    """A streaming response: the prelude, then frames until the byte limit or the close.
+
+    A class rather than an async generator so that ``aclose`` lets go of the
+    session even when the body was never iterated.
+    """
+
+    def __init__(
+        self,
+        session: SockJSSession,
+        receiver: object,
+        prelude: str,
+        wrap: Callable[[str], str],
+        limit: int,
+    ) -> None:
+        self._session = session
+        self._receiver = receiver
+        self._prelude = prelude.encode()
+        self._wrap = wrap
+        self._left = limit
+        self._done = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._prelude:
+            prelude, self._prelude = self._prelude, b""
+            return prelude
+        if self._done:
+            raise StopAsyncIteration
+        frame = await self._session.next_frame()
+        chunk = self._wrap(frame).encode()
+        # The limit counts frames, not the prelude: after it the client opens another
+        # request, and the browser can let go of what this one held.
+        self._left -= len(chunk)
+        if self._left <= 0 or frame[0] == "c":
+            self._done = True
+            self._session.detach(self._receiver, interrupted=False)
+        return chunk
+
+    async def aclose(self) -> None:
+        if not self._done:
+            self._done = True
+            self._session.detach(self._receiver, interrupted=True)
+
+
+def _sse_wrap(frame: str) -> str:
+    return eventsource_event(frame)
+
+
+_FRAMING: dict[str, tuple[str, str | None, Callable[[str], str]]] = {
+    "xhr": ("application/javascript;charset=UTF-8", None, xhr_line),
+    "xhr_streaming": ("application/javascript;charset=UTF-8", XHR_STREAMING_PRELUDE, xhr_line),
+    "eventsource": ("text/event-stream;charset=UTF-8", EVENTSOURCE_PRELUDE, _sse_wrap),
+    "htmlfile": ("text/html;charset=UTF-8", None, htmlfile_script),
+}
+
+
+# Sending -----------------------------------------------------------------------
+
+
+async def _xhr_send(endpoint: Endpoint, sessions: Sessions, session_id: str) -> Response:
+    session = sessions.get(session_id)
+    if session is None or not session.admits(endpoint.credential(request)):
+        return _text("Not found", 404)
+    try:
+        messages = decode_messages(await request.get_data())
+    except (BrokenJSON, PayloadExpected) as error:
+        return _text(str(error), 500)
+    await session.deliver(messages)
+    response = Response(b"", status=204, content_type="text/plain;charset=UTF-8")
+    response.headers["Cache-Control"] = _NOT_CACHED
+    _cors(response, endpoint)
+    _cookie(response, endpoint.options)
+    return response
+
+
+# WebSocket -------------------------------------------------------------------
+
+
+async def _serve_websocket(endpoint: Endpoint, session_id: str) -> None:
+    """One session over one WebSocket: its lifetime is the connection's, so it is not kept."""
+    handshake = Handshake(
+        websocket.remote_addr or "unknown",
+        websocket.scope.get("client"),
+        endpoint.credential(websocket),
+    )
+    # Opened before the handshake completes, so that a refusal is an HTTP answer.
+    session = SockJSSession(session_id, endpoint.open_session(handshake), endpoint.options)
+    receiver = object()
+    session.attach(receiver)
+    try:
+        await websocket.accept()
+    except BaseException:
+        session.detach(receiver, interrupted=True)
+        raise
+    send = getattr(websocket, "_send", None) or websocket.send  # as websocket._raw_send
+    broken = asyncio.Event()
+    reader = asyncio.create_task(_read_websocket(session, broken))
+    interrupted = True
+    try:
+        while True:
+            frame = await session.next_frame()
+            if broken.is_set():
+                break  # what the client sent is not SockJS: the connection ends, no frame
+            await send(frame)
+            if frame[0] == "c":
+                break
+        interrupted = broken.is_set()
+    finally:
+        reader.cancel()
+        session.detach(receiver, interrupted=interrupted)
+    await websocket.close(1002 if interrupted else 1000)
+
+
+async def _read_websocket(session: SockJSSession, broken: asyncio.Event) -> None:
+    while True:
+        data = await websocket.receive()
+        try:
+            messages = decode_websocket_message(data)
+        except BrokenJSON:
+            broken.set()
+            session.close(1002, "Broken JSON encoding.")
+            return
+        await session.deliver(messages)
+
+
+# Headers -----------------------------------------------------------------------
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _valid_ids(server: str, session_id: str) -> bool:
+    return bool(server) and bool(session_id) and "." not in server and "." not in session_id
+
+
+def _text(body: str, status: int = 200) -> Response:
+    return Response(body.encode(), status=status, content_type="text/plain;charset=UTF-8")
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _expires(seconds: int) -> str:
+    return email.utils.formatdate(time.time() + seconds, usegmt=True)
+
+
+def _not_allowed(allowed: str) -> Response:
+    response = Response(b"", status=405)
+    response.headers.pop("Content-Type", None)
+    response.headers["Allow"] = allowed
+    return response
+
+
+def _session_response(endpoint: Endpoint, body: Any, content_type: str) -> Response:
+    response = Response(body, status=200, content_type=content_type)
+    response.headers["Cache-Control"] = _NOT_CACHED
+    _cors(response, endpoint)
+    _cookie(response, endpoint.options)
+    return response
+
+
+def _cors(response: Response, endpoint: Endpoint) -> None:
+    """SockJS's CORS: the page's origin echoed with credentials, ``*`` when it sent none."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif endpoint.origin_allowed(origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Vary"] = "Origin"
+
+
+def _preflight(endpoint: Endpoint, methods: str) -> Response:
+    response = Response(b"", status=204)
+    response.headers.pop("Content-Type", None)
+    response.headers["Cache-Control"] = f"public, max-age={_YEAR}"
+    response.headers["Expires"] = _expires(_YEAR)
+    response.headers["Access-Control-Max-Age"] = str(_YEAR)
+    response.headers["Access-Control-Allow-Methods"] = methods
+    if requested := request.headers.get("Access-Control-Request-Headers"):
+        response.headers["Access-Control-Allow-Headers"] = requested
+    _cors(response, endpoint)
+    return response
+
+
+def _cookie(response: Response, options: Options) -> None:
+    """``JSESSIONID`` for load balancers that keep a client on one process by it."""
+    if options.cookie_needed:
+        value = request.cookies.get("JSESSIONID") or "dummy"
+        response.headers["Set-Cookie"] = f"JSESSIONID={value}; path=/"
