@@ -24,6 +24,7 @@ from typing import Any
 
 from quart import Blueprint, Response, request, websocket
 from quart_cors import cors_exempt
+from quart_schema import hide
 
 from ..protocol.sockjs import (
     ANOTHER_CONNECTION,
@@ -90,6 +91,7 @@ class Endpoint:
 
 def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
     """A blueprint serving the SockJS endpoint ``endpoint`` at ``prefix`` (no trailing slash)."""
+    # Its routes stay out of the OpenAPI document: SockJS is a protocol, not REST.
     blueprint = Blueprint(name, __name__)
     options = endpoint.options
     sessions = Sessions(options)
@@ -103,11 +105,13 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
     @blueprint.get(prefix, merge_slashes=False)
     @blueprint.get(prefix + "/", merge_slashes=False)
     @cors_exempt
+    @hide
     async def greeting() -> Response:
         return _text("Welcome to SockJS!\n")
 
     @blueprint.route(prefix + "/info", methods=["GET", "OPTIONS"], merge_slashes=False)
     @cors_exempt
+    @hide
     async def info() -> Response:
         if request.method == "OPTIONS":
             return _preflight(endpoint, "OPTIONS, GET")
@@ -124,6 +128,7 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
 
     @blueprint.route(prefix + "/<page>", methods=["GET", "POST"], merge_slashes=False)
     @cors_exempt
+    @hide
     async def iframe_page(page: str) -> Response:
         if request.method != "GET":
             return _text("Not found", 404)
@@ -160,6 +165,7 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
         merge_slashes=False,
     )
     @cors_exempt
+    @hide
     async def session_transport(server: str, session_id: str, transport: str) -> Any:
         allowed = _METHODS.get(transport)
         if allowed is None or not _valid_ids(server, session_id):

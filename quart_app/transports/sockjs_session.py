@@ -123,6 +123,7 @@ class SockJSSession:
         try:
             await application(self.carrier)
         except asyncio.CancelledError:
+            self.close(1001)  # cancelled from outside the session: it cannot go on
             raise
         except Exception:
             log.exception("SockJS session %s failed", self.session_id)

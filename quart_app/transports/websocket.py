@@ -9,6 +9,7 @@ is the plain WebSocket again, at the path Spring's SockJS endpoints give it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -85,6 +86,9 @@ def _stomp_over_sockjs(handshake: Handshake) -> Application:
     required = _required_token(service, handshake.token)
 
     async def run(carrier: Carrier) -> None:
+        # Closed to make room and still stuck after the grace (its client reads nothing):
+        # this task is the one to cancel, not the request that opened the session.
+        admitted.task = asyncio.current_task()
         try:
             connection = StompConnection(
                 service, carrier, required_token=required, client=client_of(handshake.peer)
