@@ -154,10 +154,11 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
 
     @blueprint.websocket(prefix + "/<server>/<session_id>/websocket", merge_slashes=False)
     @cors_exempt
-    async def websocket_session(server: str, session_id: str) -> None:
+    async def websocket_session(server: str, session_id: str) -> Response | None:
         if not options.websocket or not _valid_ids(server, session_id):
-            return  # closed before the handshake: the client falls back to another transport
+            return _text("Not found", 404)  # the client falls back to another transport
         await _serve_websocket(endpoint, session_id)
+        return None
 
     @blueprint.route(
         prefix + "/<server>/<session_id>/<transport>",

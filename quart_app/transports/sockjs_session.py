@@ -84,6 +84,7 @@ class SockJSSession:
         self.options = options
         self.credential = credential
         self.state = State.NEW
+        self._opened = False
         self._close_frame = ""
         self._outbox: list[str] = []
         self._outbox_bytes = 0
@@ -163,7 +164,7 @@ class SockJSSession:
             if self.closed:
                 return
             self._inbox.append(message)
-        self._arrived.set()
+            self._arrived.set()  # each time: the application must read while this waits
 
     def attach(self, receiver: object) -> None:
         """Hold the session for ``receiver`` until :meth:`detach`.
@@ -192,8 +193,10 @@ class SockJSSession:
 
     async def next_frame(self) -> str:
         """The next frame for the attached receiver: ``o``, messages, ``h`` when idle, or ``c``."""
-        if self.state is State.NEW:
-            self.state = State.OPEN
+        if not self._opened:  # first, even for a session closed before it was sent
+            self._opened = True
+            if self.state is State.NEW:
+                self.state = State.OPEN
             return OPEN
         while True:
             if self._outbox:

@@ -24,7 +24,8 @@ TRUSTED_ORIGIN = "https://trusted.example"
 
 async def _echo(carrier: Carrier) -> None:
     while True:
-        await carrier.send(await carrier.receive())
+        message = await carrier.receive()
+        await carrier.send(message if isinstance(message, str) else message.decode())
 
 
 async def _close(carrier: Carrier) -> None:
