@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     hypercorn.accesslog = None
     hypercorn.errorlog = logging.getLogger("hypercorn.error")  # log through our handler only
     hypercorn.graceful_timeout = 5
+    # One WebSocket message may carry a STOMP frame of the largest size allowed (and over
+    # SockJS, its JSON escaping); not Hypercorn's 16 MiB default, held per unread message.
+    hypercorn.websocket_max_message_size = max(4 * 1024 * 1024, 2 * config.stomp_max_frame_bytes)
     app = create_app(config)
     try:
         asyncio.run(_serve(app, hypercorn))

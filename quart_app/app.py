@@ -41,6 +41,7 @@ def create_app(config: Config | None = None) -> Quart:
     config = config or Config.from_env()
     app = Quart(__name__)
     app.request_class = api.JSONBodyRequest
+    app.asgi_websocket_class = websocket.BoundedWebsocketConnection
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     origins = cors_origins(config.cors_origins)

@@ -106,7 +106,7 @@ def decode_messages(body: bytes | str) -> list[str]:
         raise PayloadExpected()
     try:
         messages = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         raise BrokenJSON() from None
     if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
         raise BrokenJSON()
@@ -122,7 +122,7 @@ def decode_websocket_message(data: str | bytes) -> list[str]:
         return []
     try:
         decoded = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise BrokenJSON() from None
     if isinstance(decoded, str):
         return [decoded]

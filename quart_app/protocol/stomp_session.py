@@ -221,6 +221,15 @@ class StompSession:
             code=POLICY_VIOLATION,
         )
 
+    def not_reading(self, held_bytes: int) -> list[Action]:
+        """The client keeps sending but reads none of the replies: stop holding them."""
+        return self._close(
+            "slow consumer",
+            f"more than {held_bytes} bytes of replies (receipts, errors) are waiting for "
+            "this client, which does not read them",
+            code=POLICY_VIOLATION,
+        )
+
     def replay_failed(self, subscription_id: str, code: str, message: str) -> list[Action]:
         """The history a subscription replays from cannot be read (an ``APIError``)."""
         return self._close(code, f"subscription {subscription_id!r}: {message}", code=NORMAL)

@@ -42,12 +42,15 @@ from ..protocol.sockjs import (
     valid_callback,
     xhr_line,
 )
+from ..streams import is_loopback
 from .sockjs_session import AnotherReceiver, Application, Options, Sessions, SockJSSession
 
 _YEAR = 31_536_000
 _NOT_CACHED = "no-store, no-cache, must-revalidate, max-age=0"
 _IFRAME_NAME = re.compile(r"iframe(-[^/]*)?\.html")
 _NO_UPGRADE = 'Can "Upgrade" only to "WebSocket".'
+_MAX_ID = 128
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9._\-]{1,128}")
 _RECEIVING = {"xhr", "xhr_streaming", "eventsource", "htmlfile"}
 _METHODS = {
     "xhr": "OPTIONS, POST",
@@ -201,11 +204,14 @@ async def _receive(
             return _text('invalid "callback" parameter', 500)
     presented = endpoint.credential(request)
     session = sessions.get(session_id)
-    if session is not None and not session.admits(presented):
+    if session is not None and not session.admits(presented, _origin_host()):
         return _text("Not found", 404)
     if session is None:
         handshake = Handshake(_address(), request.scope.get("client"), presented)
-        session = sessions.open(session_id, endpoint.open_session(handshake), presented)
+        application = endpoint.open_session(handshake)
+        # Opened with a token, the token holds the session; without, the opener's address.
+        opener = None if presented is not None else _origin_host()
+        session = sessions.open(session_id, application, presented, opener)
     content_type, prelude, wrap = _FRAMING[transport]
     if callback is not None:
         prelude = htmlfile_prelude(callback)
@@ -294,7 +300,11 @@ _FRAMING: dict[str, tuple[str, str | None, Callable[[str], str]]] = {
 
 async def _xhr_send(endpoint: Endpoint, sessions: Sessions, session_id: str) -> Response:
     session = sessions.get(session_id)
-    if session is None or not session.admits(endpoint.credential(request)):
+    if (
+        session is None
+        or session.closed  # what it carried would be dropped: the client must know
+        or not session.admits(endpoint.credential(request), _origin_host())
+    ):
         return _text("Not found", 404)
     try:
         messages = decode_messages(await request.get_data())
@@ -330,6 +340,8 @@ async def _serve_websocket(endpoint: Endpoint, session_id: str) -> None:
     send = getattr(websocket, "_send", None) or websocket.send  # as websocket._raw_send
     broken = asyncio.Event()
     reader = asyncio.create_task(_read_websocket(session, broken))
+    # A reader that fails ends the session, or nothing would read the client any more.
+    reader.add_done_callback(lambda _: session.close(1011))
     interrupted = True
     try:
         while True:
@@ -365,8 +377,20 @@ def _address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _origin_host() -> str:
+    """Where a request comes from, for holding a session: every loopback address is one
+    (a browser may reach ``localhost`` over IPv4 and IPv6 in turn)."""
+    address = _address()
+    return "loopback" if is_loopback(address) else address
+
+
 def _valid_ids(server: str, session_id: str) -> bool:
-    return bool(server) and bool(session_id) and "." not in server and "." not in session_id
+    """Any value but empty ones, dots (as the protocol says), control characters and
+    lengths no client makes (``sockjs-client`` makes 3 and 8 characters)."""
+    return all(
+        0 < len(part) <= _MAX_ID and "." not in part and part.isprintable()
+        for part in (server, session_id)
+    )
 
 
 def _text(body: str, status: int = 200) -> Response:
@@ -423,5 +447,7 @@ def _preflight(endpoint: Endpoint, methods: str) -> Response:
 def _cookie(response: Response, options: Options) -> None:
     """``JSESSIONID`` for load balancers that keep a client on one process by it."""
     if options.cookie_needed:
-        value = request.cookies.get("JSESSIONID") or "dummy"
+        value = request.cookies.get("JSESSIONID") or ""
+        if not _COOKIE_VALUE.fullmatch(value):  # echoed only when it cannot add attributes
+            value = "dummy"
         response.headers["Set-Cookie"] = f"JSESSIONID={value}; path=/"

@@ -68,7 +68,8 @@ class SockJSSession:
     """One session and its application, fed by whichever receiver is attached.
 
     ``credential``: the token presented by the request that opened the session;
-    later requests on it must present the same one.
+    later requests on it must present the same one. A session opened without one is
+    held by the opener's ``address``: later requests must come from there.
     """
 
     def __init__(
@@ -78,11 +79,13 @@ class SockJSSession:
         options: Options,
         *,
         credential: str | None = None,
+        address: str | None = None,
         on_gone: Callable[[SockJSSession], None] | None = None,
     ) -> None:
         self.session_id = session_id
         self.options = options
         self.credential = credential
+        self.address = address
         self.state = State.NEW
         self._opened = False
         self._close_frame = ""
@@ -102,10 +105,10 @@ class SockJSSession:
             self._run(application), name=f"sockjs {session_id}", context=contextvars.Context()
         )
 
-    def admits(self, presented: str | None) -> bool:
-        """Whether a request presenting ``presented`` may use this session."""
+    def admits(self, presented: str | None, address: str | None = None) -> bool:
+        """Whether a request presenting ``presented``, from ``address``, may use this session."""
         if self.credential is None:
-            return True
+            return self.address is None or address == self.address
         return presented is not None and hmac.compare_digest(
             presented.encode(), self.credential.encode()
         )
@@ -127,7 +130,7 @@ class SockJSSession:
             self.close(1001)  # cancelled from outside the session: it cannot go on
             raise
         except Exception:
-            log.exception("SockJS session %s failed", self.session_id)
+            log.exception("SockJS session %r failed", self.session_id)
             self.close(1011)
         else:
             self.close(3000)  # ended without saying how: SockJS's own "Go away!"
@@ -246,7 +249,7 @@ class SockJSSession:
         if self._receiver is not None:
             return
         if self.state is not State.CLOSED:
-            log.debug("SockJS session %s timed out without a receiver", self.session_id)
+            log.debug("SockJS session %r timed out without a receiver", self.session_id)
             self.close(INTERRUPTED, "Session timed out")
             return  # the close frame is kept for one more delay
         self._gone()
@@ -277,10 +280,19 @@ class Sessions:
         return self._sessions.get(session_id)
 
     def open(
-        self, session_id: str, application: Application, credential: str | None
+        self,
+        session_id: str,
+        application: Application,
+        credential: str | None,
+        address: str | None = None,
     ) -> SockJSSession:
         session = SockJSSession(
-            session_id, application, self.options, credential=credential, on_gone=self._forget
+            session_id,
+            application,
+            self.options,
+            credential=credential,
+            address=address,
+            on_gone=self._forget,
         )
         self._sessions[session_id] = session
         return session

@@ -44,6 +44,9 @@ _session_ids = itertools.count(1)
 _MAX_MESSAGE_BYTES = 65_536
 # A stalled client must not hold the session open once its close is decided.
 _CLOSE_SECONDS = 5
+# Replies (receipts, errors) held for a client that sends but does not read; past this
+# the session is closed, or a client could make the server hold any amount of them.
+_MAX_HELD_REPLY_BYTES = 1_048_576
 
 
 def _encode_tail(event: StatusEvent) -> str:
@@ -114,6 +117,7 @@ class StompConnection:
         # Frames are kept as text: text messages are what STOMP clients get, and
         # joining text avoids decoding every batch again.
         self.control: deque[str] = deque()
+        self._control_bytes = 0
         self.wakeup = asyncio.Event()
         # Set once what was queued has been written and a subscription may be replaying:
         # then the replayer reads its next page (see _replay).
@@ -170,14 +174,20 @@ class StompConnection:
             except TimeoutError:
                 await self._carry_out(session.read_timed_out())
                 return
-            encoded = data.encode() if isinstance(data, str) else data
+            # A lone surrogate (SockJS's JSON can carry one) cannot be UTF-8: kept as the
+            # bytes it stands for, the frame parser refuses it as it would any bad UTF-8.
+            encoded = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
             await self._carry_out(session.receive_data(encoded, loop.time()))
+            if self._control_bytes > _MAX_HELD_REPLY_BYTES:
+                await self._carry_out(session.not_reading(_MAX_HELD_REPLY_BYTES))
 
     async def _carry_out(self, actions: list[Action]) -> None:
         for action in actions:
             match action:
                 case SendFrame(frame=frame):
-                    self.control.append(self.session.encode(frame))
+                    encoded = self.session.encode(frame)
+                    self.control.append(encoded)
+                    self._control_bytes += len(encoded)
                     self.wakeup.set()
                 case OpenSubscription():
                     await self._open(action)
@@ -243,6 +253,7 @@ class StompConnection:
     async def _flush(self) -> bool:
         frames: list[str] = list(self.control)
         self.control.clear()
+        self._control_bytes = 0
         try:
             self._collect(frames)
         finally:

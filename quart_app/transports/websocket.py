@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from quart import Blueprint, websocket
+from quart import Blueprint, Quart, websocket
+from quart.asgi import ASGIWebsocketConnection
 from quart_cors import cors_exempt
 
 from ..auth import (
@@ -31,6 +32,20 @@ from .sockjs_session import Application, Options
 from .stomp_connection import Carrier, StompConnection
 
 blueprint = Blueprint("stomp", __name__)
+# Messages a WebSocket holds that its handler has not read yet. Quart's own queue has no
+# bound: a client sending while its session is busy (starting an operation, or a SockJS
+# session whose STOMP side is behind) would make the server hold all of it. Bounded,
+# Hypercorn stops reading the socket, and TCP makes the client wait.
+_RECEIVED_MESSAGES = 8
+
+
+class BoundedWebsocketConnection(ASGIWebsocketConnection):
+    """Quart's ASGI WebSocket connection, holding at most a few unread messages."""
+
+    def __init__(self, app: Quart, scope: Any) -> None:
+        super().__init__(app, scope)
+        self.queue = asyncio.Queue(maxsize=_RECEIVED_MESSAGES)
+
 
 SUBPROTOCOLS = ("v12.stomp", "v11.stomp", "v10.stomp")
 SOCKJS_CLIENT = "/static/vendor/sockjs-client-1.6.1.min.js"

@@ -160,6 +160,7 @@ def test_decode_messages_reads_an_array_of_strings(body: str | bytes, messages: 
         "d=%5B%22x%22%5D",  # a JSONP-style form body
         b"\xff\xfe",
         b'["\xff"]',
+        "[" * 100_000 + "]" * 100_000,  # nested past the parser's depth
     ],
 )
 def test_decode_messages_refuses_anything_else_as_broken_json(body: str | bytes) -> None:
@@ -197,7 +198,19 @@ def test_decode_websocket_message_reads_a_string_or_an_array(
 
 @pytest.mark.parametrize(
     "data",
-    ['["a', "a", " ", "null", "1", "true", '{"a": "b"}', "[1]", '["a", 2]', b"\xff"],
+    [
+        '["a',
+        "a",
+        " ",
+        "null",
+        "1",
+        "true",
+        '{"a": "b"}',
+        "[1]",
+        '["a", 2]',
+        b"\xff",
+        "[" * 100_000 + "]" * 100_000,
+    ],
 )
 def test_decode_websocket_message_refuses_anything_else(data: str | bytes) -> None:
     with pytest.raises(BrokenJSON) as raised:
@@ -414,7 +427,7 @@ async def test_the_close_frame_is_served_to_every_receiver_after_the_application
         session.attach(receiver)
         assert await session.next_frame() == frame
         session.detach(receiver, interrupted=False)
-    assert ("SockJS session s-1 failed" in caplog.text) is (application == "raises")
+    assert ("SockJS session 's-1' failed" in caplog.text) is (application == "raises")
     await session.aclose()
 
 

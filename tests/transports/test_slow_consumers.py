@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import uuid
@@ -11,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+import websocket
 
-from tests.servers import ServerProcess, TestDatabase, sibling_database
+from tests.servers import ServerProcess, TestDatabase, rss_kib, sibling_database
 from tests.transports.stomp_clients import RawStomp, stomp_py
 from tests.transports.test_sse import read_stream
 
@@ -139,3 +141,29 @@ async def test_cut_off_subscriber_may_resume_with_replay(busy_server: ServerProc
             http, f"/sse/topic/requests/{rid}", headers={"Last-Event-ID": str(seen[-1]["eventId"])}
         )
     assert seen + rest == stored
+
+
+def test_a_client_that_asks_for_replies_and_never_reads_them_is_cut_off(
+    server: ServerProcess,
+) -> None:
+    # 160 MB of receipts asked for. The server holds at most about 1 MiB of replies beyond
+    # what the sockets take, then ends the session and reads no more from the client,
+    # rather than hold all of it.
+    receipt = "r" * 20_000
+    unsubscribes = "".join(f"UNSUBSCRIBE\nid:x\nreceipt:{receipt}{n}\n\n\0" for n in range(4))
+    assert server.process is not None
+    rss_before = rss_kib(server.process.pid)
+    stalled = RawStomp(server.port, receive_buffer=4096)
+    stalled.connect()
+    stalled.ws.settimeout(3)
+    sent = 0
+    with contextlib.suppress(OSError, websocket.WebSocketException):
+        for _ in range(2000):
+            stalled.send(unsubscribes)
+            sent += 1
+    try:
+        assert sent < 500, "the server kept reading a client that reads none of its replies"
+        assert rss_kib(server.process.pid) - rss_before < 100_000
+        assert httpx.get(f"{server.url}/health").status_code == 200
+    finally:
+        stalled.ws.sock.close()

@@ -629,3 +629,37 @@ async def test_a_receiver_that_stops_reading_is_cut_off_like_ws(
     finally:
         sock.close()
         await slow.aclose()
+
+
+async def test_a_session_opened_without_a_token_is_held_by_its_address(
+    tuned: ServerProcess, sockjs: Open
+) -> None:
+    """Authenticated by CONNECT's passcode, the session's id is not enough from elsewhere."""
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    client = await sockjs(tuned.url)
+    await client.connect(passcode=TOKEN)
+    elsewhere = client.path.replace("127.0.0.1", address, 1)
+    carrier = httpx.AsyncHTTPTransport(local_address=address)
+    async with httpx.AsyncClient(transport=carrier, timeout=10) as other:
+        sent = await other.post(f"{elsewhere}/xhr_send", json=[subscribe("/topic/nl-to-sql")])
+        polled = await other.post(f"{elsewhere}/xhr")
+    assert (sent.status_code, polled.status_code) == (404, 404)
+    await client.send(subscribe("/topic/nl-to-sql", receipt="mine"))
+    await receipt(client, "mine")
+
+
+async def test_a_lone_surrogate_is_refused_like_any_bad_utf8(
+    server: ServerProcess, sockjs: Open
+) -> None:
+    # SockJS's JSON can carry one; a WebSocket text frame never could.
+    client = await sockjs(server.url)
+    await client.connect()
+    body = json.dumps({"requestId": "lone-\ud800", "sql": "SELECT 1"}, ensure_ascii=False)
+    message = f"SEND\ndestination:/app/query-execution/execute\n\n{body}\0"
+    sent = await client.http.post(f"{client.path}/xhr_send", content=json.dumps([message]))
+    assert sent.status_code == 204
+    frames = [frame for frame in await until_close(client) if frame.command != "CONNECTED"]
+    assert [frame.command for frame in frames] == ["ERROR"]
+    assert client.closed is not None and client.closed[0] != 1011  # not a server error
