@@ -12,8 +12,9 @@ median of ``--runs`` runs, with the ratio to the peer measured in the same run.
 
 Servers: quart_app (the real app with its memory history; the publisher goes
 through RequestEvents and the EventBus, subscribers through the real ``/ws`` and
-``/sse`` transports); sse-starlette on uvicorn (SSE); stomp-broker-js under Node
-(STOMP over WebSocket; ``cd bench/js && npm ci`` first); a bare ``websockets``
+``/sse`` transports, and SockJS's ``xhr_streaming`` under ``/ws``); sse-starlette
+on uvicorn (SSE); stomp-broker-js under Node (STOMP over WebSocket, and over
+sockjs-node for SockJS; ``cd bench/js && npm ci`` first); a bare ``websockets``
 ``broadcast()`` server, the floor of what Python does.
 """
 
@@ -21,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import queue
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -107,6 +110,12 @@ def servers(args: argparse.Namespace) -> dict[str, Server]:
             ("GET", "/publish?count="),
             ws_path="/ws",
         ),
+        "stomp-broker-js/sockjs": Server(
+            "stomp-broker-js/sockjs",
+            ["node", str(HERE / "js/stomp_broker_sockjs.js"), "{port}"],
+            ("GET", "/publish?count="),
+            ws_path="/ws",
+        ),
         "websockets": Server(
             "websockets",
             [python, str(HERE / "peers/websockets_fanout.py"), "--port", "{port}"],
@@ -170,6 +179,103 @@ async def ws_subscriber(port: int, path: str, stomp: bool, expected: int, done: 
     return received
 
 
+STOMP_CONNECT = "CONNECT\naccept-version:1.2\nhost:127.0.0.1\nheart-beat:0,0\n\n\0"
+STOMP_SUBSCRIBE = "SUBSCRIBE\nid:0\ndestination:/topic/query-execution\nack:auto\n\n\0"
+
+
+async def http_post(
+    port: int, path: str, body: bytes
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, dict[str, str]]:
+    """POST ``body`` on a new connection: its reader and writer, and the response's headers.
+
+    A connection for each request: a server closes a kept-alive one that has been idle
+    for its keep-alive timeout (5 s on both), counted from when it ended the previous
+    response, which a load process that is seconds behind has not read yet.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+    try:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+        status, *lines = head.decode("latin-1").split("\r\n")
+        if status.split()[1] not in ("200", "204"):
+            raise RuntimeError(f"POST {path}: {status}")
+    except BaseException:
+        writer.close()
+        raise
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in lines if line)
+    }
+    return reader, writer, headers
+
+
+async def sockjs_send(port: int, session: str, frame: str) -> None:
+    _, writer, _ = await http_post(port, f"{session}/xhr_send", json.dumps([frame]).encode())
+    writer.close()
+
+
+async def sockjs_stream(
+    port: int, session: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer, headers = await http_post(port, f"{session}/xhr_streaming", b"")
+    if headers.get("transfer-encoding") != "chunked":
+        writer.close()
+        raise RuntimeError(f"xhr_streaming not chunked: {headers}")
+    return reader, writer
+
+
+async def sockjs_subscriber(port: int, path: str, expected: int, done: list[float]) -> int:
+    """STOMP over SockJS: frames from ``xhr_streaming``, CONNECT and SUBSCRIBE by ``xhr_send``.
+
+    Until CONNECTED, the body is read a chunk at a time, a frame a line; then in
+    blocks, counting ``MESSAGE`` in the raw bytes as the SSE subscriber counts
+    ``data:`` (both servers write a frame per chunk, so no chunk header splits one).
+    A streaming response ends after the server's response limit (128 KiB on
+    both) and closes the connection; the client then opens the next one on the
+    same session, as sockjs-client does.
+    """
+    session = f"{path}/000/{secrets.token_hex(8)}"
+    received = 0
+    reader, writer = await sockjs_stream(port, session)
+    try:
+        lines = b""
+        while b"CONNECTED" not in lines:
+            size = int(await asyncio.wait_for(reader.readline(), IDLE_TIMEOUT), 16)
+            lines += (await asyncio.wait_for(reader.readexactly(size + 2), IDLE_TIMEOUT))[:-2]
+            if size == 0 or lines.startswith(b"c") or b"\nc[" in lines:
+                raise RuntimeError(f"session closed while opening: {lines[-200:]!r}")
+            if lines.endswith(b"\no\n"):
+                await sockjs_send(port, session, STOMP_CONNECT)
+        await sockjs_send(port, session, STOMP_SUBSCRIBE)
+        done.append(-1.0)
+        tail = b""
+        while received < expected:
+            data = await asyncio.wait_for(reader.read(65536), IDLE_TIMEOUT)
+            if not data:  # the response limit: open the next response
+                writer.close()
+                reader, writer = await sockjs_stream(port, session)
+                tail = b""
+                continue
+            data = tail + data
+            if (closed := data.find(b"\r\nc[")) >= 0:
+                raise RuntimeError(f"session closed: {data[closed + 2 : closed + 80]!r}")
+            if b"\r\no\n" in data:
+                # The session expired between two responses (its disconnect delay, 5 s on
+                # both servers: the load process was that far behind) and a new one opened.
+                raise RuntimeError("session expired and reopened")
+            # Newlines are escaped in the JSON strings: ``MESSAGE\n`` is ten bytes.
+            received += data.count(b"MESSAGE\\n") - tail.count(b"MESSAGE\\n")
+            tail = data[-9:]
+    finally:
+        writer.close()
+        done.append(time.time())
+    return received
+
+
 def load(
     kind: str, port: int, path: str, count: int, expected: int, ready: Any, results: Any
 ) -> None:
@@ -180,6 +286,8 @@ def load(
             for _ in range(min(50, count - first)):
                 if kind == "sse":
                     coroutine = sse_subscriber(port, path, expected, done)
+                elif kind == "sockjs":
+                    coroutine = sockjs_subscriber(port, path, expected, done)
                 else:
                     coroutine = ws_subscriber(port, path, kind == "stomp", expected, done)
                 subscribers.append(asyncio.ensure_future(coroutine))
@@ -278,7 +386,7 @@ def reports(results: Any, workers: list[Any]) -> Iterator[Any]:
 
 
 def scenario(server: Server, mix: dict[str, int], events: int, rate: float = 0) -> dict[str, float]:
-    """One run: ``mix`` maps sse/stomp/ws to a subscriber count."""
+    """One run: ``mix`` maps sse/stomp/sockjs/ws to a subscriber count."""
     port = free_port()
     process = start(server, port)
     context = multiprocessing.get_context("spawn")
@@ -362,6 +470,7 @@ def main() -> None:
         ("SSE", "quart_app", {"sse": n}, "sse-starlette", {"sse": n}),
         ("STOMP", "quart_app", {"stomp": n}, "stomp-broker-js", {"stomp": n}),
         ("half SSE, half STOMP", "quart_app", {"sse": n // 2, "stomp": n - n // 2}, None, None),
+        ("SockJS xhr-streaming", "quart_app", {"sockjs": n}, "stomp-broker-js/sockjs", None),
         ("WebSocket floor", "websockets", {"ws": n}, None, None),
     ]
     if args.only:
@@ -369,16 +478,20 @@ def main() -> None:
     if shutil.which("node") is None or not (HERE / "js/node_modules").exists():
         print("stomp-broker-js skipped: needs node and `cd bench/js && npm ci`")
         plan = [row for row in plan if row[3] != "stomp-broker-js"]
+        # SockJS is still measured on quart_app, without its peer.
+        plan = [
+            (*row[:3], None, None) if row[3] == "stomp-broker-js/sockjs" else row for row in plan
+        ]
     print(
         f"fan-out: {n} subscribers, {args.events} events each"
         f"{f' at {args.rate:g}/s' if args.rate else ''}, {args.runs} runs, "
         f"{os.cpu_count()} cores, {LOAD_PROCESSES} load processes; medians\n"
     )
     print(
-        f"| {'scenario':22} | {'server':16} | {'deliveries/s':>12} | {'per CPU s':>10} "
+        f"| {'scenario':22} | {'server':22} | {'deliveries/s':>12} | {'per CPU s':>10} "
         f"| {'missing':>7} | {'vs peer (/s, /CPU s)':>20} |"
     )
-    print(f"|{'-' * 24}|{'-' * 18}|{'-' * 14}:|{'-' * 11}:|{'-' * 8}:|{'-' * 22}:|")
+    print(f"|{'-' * 24}|{'-' * 24}|{'-' * 14}:|{'-' * 11}:|{'-' * 8}:|{'-' * 22}:|")
     for title, ours, mix, peer, peer_mix in plan:
         measured: dict[str, list[dict[str, float]]] = {ours: []}
         if peer:
@@ -392,14 +505,14 @@ def main() -> None:
         medians = {name: median_of(runs) for name, runs in measured.items()}
         for name, result in medians.items():
             ratio = ""
-            if peer and name == ours:
+            if peer and name == ours and medians[peer]["per_second"]:
                 other = medians[peer]
                 ratio = (
                     f"{result['per_second'] / other['per_second']:.2f}x, "
                     f"{result['per_cpu_second'] / other['per_cpu_second']:.2f}x"
                 )
             print(
-                f"| {title:22} | {name:16} | {result['per_second']:12,.0f} "
+                f"| {title:22} | {name:22} | {result['per_second']:12,.0f} "
                 f"| {result['per_cpu_second']:10,.0f} | {result['missing']:7,.0f} | {ratio:>20} |"
             )
 
