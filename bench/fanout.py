@@ -112,7 +112,7 @@ def servers(args: argparse.Namespace) -> dict[str, Server]:
         ),
         "stomp-broker-js/sockjs": Server(
             "stomp-broker-js/sockjs",
-            ["node", str(HERE / "js/stomp_broker_sockjs.js"), "{port}"],
+            ["node", str(HERE / "js/stomp_broker.js"), "{port}", "sockjs"],
             ("GET", "/publish?count="),
             ws_path="/ws",
         ),

@@ -1,5 +1,7 @@
 // Peer for STOMP fan-out: stomp-broker-js under Node, on /ws.
-//   node bench/js/stomp_broker.js 8093
+//   node bench/js/stomp_broker.js 8093 [sockjs]
+// With `sockjs`, over sockjs-node (stomp-broker-js's `protocol: "sockjs"`): clients open
+// SockJS sessions under /ws (/ws/{server}/{session}/xhr_streaming, xhr_send, ...).
 // Clients SUBSCRIBE to /topic/query-execution; GET /publish?count=N sends N events (the same
 // JSON shape as quart_app's) to that topic, yielding to the event loop after each; &rate=R
 // paces them at R per second, each with its send time (metadata.sentAt, epoch seconds).
@@ -34,5 +36,7 @@ const server = http.createServer((request, response) => {
   setImmediate(next);
   response.writeHead(200).end("publishing\n");
 });
-const stomp = new StompServer({ server, path: "/ws", heartbeat: [0, 0] });
+// sockjs-node installs its handlers in front of the server's own: /publish still reaches it.
+const protocol = process.argv[3] === "sockjs" ? "sockjs" : "ws";
+const stomp = new StompServer({ server, path: "/ws", heartbeat: [0, 0], protocol });
 server.listen(port, "127.0.0.1");
