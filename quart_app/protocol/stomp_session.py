@@ -287,7 +287,8 @@ class StompSession:
                 frame,
                 "unauthorized",
                 "this server needs its API token: give it as CONNECT's passcode, "
-                "or as Authorization: Bearer (or ?access_token=) on the WebSocket handshake",
+                "or as Authorization: Bearer (or ?access_token=) on the WebSocket handshake "
+                "or the SockJS URL",
                 code=POLICY_VIOLATION,
             )
         try:
