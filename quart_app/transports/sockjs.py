@@ -5,19 +5,15 @@ are bound to aiohttp, Tornado or Django. Mounted at a prefix, it serves
 ``/info``, the iframe page, ``/websocket`` (raw, no SockJS framing) and the
 session transports ``/{server}/{session}/{websocket|xhr|xhr_streaming|xhr_send|
 eventsource|htmlfile}``; each session runs an application over a
-:class:`~.stomp_connection.Carrier` (``sockjs_session.py``). JSONP polling is not
+:class:`~.stomp_connection.Carrier` (``sockjs_session.py``); the plain HTTP
+answers, with their CORS and caching rules, are ``sockjs_responses.py``. JSONP polling is not
 offered: it would let any page read a session's frames through a script tag.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import hashlib
-import json
-import re
-import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,14 +39,10 @@ from ..protocol.sockjs import (
     xhr_line,
 )
 from ..streams import is_loopback
+from . import sockjs_responses as answer
 from .sockjs_session import AnotherReceiver, Application, Options, Sessions, SockJSSession
 
-_YEAR = 31_536_000
-_NOT_CACHED = "no-store, no-cache, must-revalidate, max-age=0"
-_IFRAME_NAME = re.compile(r"iframe(-[^/]*)?\.html")
-_NO_UPGRADE = 'Can "Upgrade" only to "WebSocket".'
 _MAX_ID = 128
-_COOKIE_VALUE = re.compile(r"[A-Za-z0-9._\-]{1,128}")
 _RECEIVING = {"xhr", "xhr_streaming", "eventsource", "htmlfile"}
 _METHODS = {
     "xhr": "OPTIONS, POST",
@@ -110,58 +102,27 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
     @cors_exempt
     @hide
     async def greeting() -> Response:
-        return _text("Welcome to SockJS!\n")
+        return answer.text("Welcome to SockJS!\n")
 
     @blueprint.route(prefix + "/info", methods=["GET", "OPTIONS"], merge_slashes=False)
     @cors_exempt
     @hide
     async def info() -> Response:
         if request.method == "OPTIONS":
-            return _preflight(endpoint, "OPTIONS, GET")
-        body = {
-            "websocket": options.websocket,
-            "cookie_needed": options.cookie_needed,
-            "origins": ["*:*"],
-            "entropy": secrets.randbits(32),
-        }
-        response = Response(_json(body), status=200, content_type="application/json;charset=UTF-8")
-        response.headers["Cache-Control"] = _NOT_CACHED
-        _cors(response, endpoint)
-        return response
+            return answer.preflight("OPTIONS, GET", endpoint.origin_allowed)
+        return answer.info(options.websocket, options.cookie_needed, endpoint.origin_allowed)
 
     @blueprint.route(prefix + "/<page>", methods=["GET", "POST"], merge_slashes=False)
     @cors_exempt
     @hide
     async def iframe_page(page: str) -> Response:
-        if request.method != "GET":
-            return _text("Not found", 404)
-        if page == "websocket":  # the raw WebSocket, asked for without an upgrade
-            return _text(_NO_UPGRADE, 400)
-        if not _IFRAME_NAME.fullmatch(page):
-            return _text("Not found", 404)
-        if request.headers.get("If-None-Match") == iframe_etag:
-            response = Response(b"", status=304)
-            response.headers.pop("Content-Type", None)
-        else:
-            response = Response(iframe, status=200, content_type="text/html;charset=UTF-8")
-        response.headers["Cache-Control"] = f"public, max-age={_YEAR}"
-        response.headers["Expires"] = _expires(_YEAR)
-        response.headers["ETag"] = iframe_etag
-        # Only pages allowed to use the service may embed this page, which talks to the
-        # service with its origin: without this, any site could, through it.
-        response.headers["Content-Security-Policy"] = f"frame-ancestors {endpoint.frame_ancestors}"
-        return response
+        if page == "websocket" and request.method == "GET":  # raw, without an upgrade
+            return answer.text(answer.NO_UPGRADE, 400)
+        if request.method != "GET" or not answer.is_iframe_page(page):
+            return answer.not_found()
+        return answer.iframe_page(iframe, iframe_etag, endpoint.frame_ancestors)
 
-    if endpoint.raw is not None:
-        blueprint.websocket(prefix + "/websocket", merge_slashes=False)(cors_exempt(endpoint.raw))
-
-    @blueprint.websocket(prefix + "/<server>/<session_id>/websocket", merge_slashes=False)
-    @cors_exempt
-    async def websocket_session(server: str, session_id: str) -> Response | None:
-        if not options.websocket or not _valid_ids(server, session_id):
-            return _text("Not found", 404)  # the client falls back to another transport
-        await _serve_websocket(endpoint, session_id)
-        return None
+    _add_websocket_routes(blueprint, prefix, endpoint)
 
     @blueprint.route(
         prefix + "/<server>/<session_id>/<transport>",
@@ -173,20 +134,32 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
     async def session_transport(server: str, session_id: str, transport: str) -> Any:
         allowed = _METHODS.get(transport)
         if allowed is None or not _valid_ids(server, session_id):
-            return _text("Not found", 404)
-        if transport == "websocket":
-            if request.method == "GET":
-                return _text(_NO_UPGRADE, 400)
-            return _not_allowed(allowed)
+            return answer.not_found()
+        if transport == "websocket" and request.method == "GET":
+            return answer.text(answer.NO_UPGRADE, 400)
         if request.method == "OPTIONS" and "OPTIONS" in allowed:
-            return _preflight(endpoint, allowed)
-        if request.method not in allowed:
-            return _not_allowed(allowed)
+            return answer.preflight(allowed, endpoint.origin_allowed)
+        if request.method not in allowed or transport == "websocket":
+            return answer.not_allowed(allowed)
         if transport == "xhr_send":
             return await _xhr_send(endpoint, sessions, session_id)
         return await _receive(endpoint, sessions, session_id, transport)
 
     return blueprint
+
+
+def _add_websocket_routes(blueprint: Blueprint, prefix: str, endpoint: Endpoint) -> None:
+    """``/websocket`` (raw) and a session's own WebSocket transport."""
+    if endpoint.raw is not None:
+        blueprint.websocket(prefix + "/websocket", merge_slashes=False)(cors_exempt(endpoint.raw))
+
+    @blueprint.websocket(prefix + "/<server>/<session_id>/websocket", merge_slashes=False)
+    @cors_exempt
+    async def websocket_session(server: str, session_id: str) -> Response | None:
+        if not endpoint.options.websocket or not _valid_ids(server, session_id):
+            return answer.not_found()  # the client falls back to another transport
+        await _serve_websocket(endpoint, session_id)
+        return None
 
 
 # Receiving -------------------------------------------------------------------
@@ -199,13 +172,13 @@ async def _receive(
     if transport == "htmlfile":
         callback = request.args.get("c")
         if not callback:
-            return _text('"callback" parameter required', 500)
+            return answer.text('"callback" parameter required', 500)
         if not valid_callback(callback):
-            return _text('invalid "callback" parameter', 500)
+            return answer.text('invalid "callback" parameter', 500)
     presented = endpoint.credential(request)
     session = sessions.get(session_id)
     if session is not None and not session.admits(presented, _origin_host()):
-        return _text("Not found", 404)
+        return answer.not_found()
     if session is None:
         handshake = Handshake(_address(), request.scope.get("client"), presented)
         application = endpoint.open_session(handshake)
@@ -305,17 +278,13 @@ async def _xhr_send(endpoint: Endpoint, sessions: Sessions, session_id: str) -> 
         or session.closed  # what it carried would be dropped: the client must know
         or not session.admits(endpoint.credential(request), _origin_host())
     ):
-        return _text("Not found", 404)
+        return answer.not_found()
     try:
         messages = decode_messages(await request.get_data())
     except (BrokenJSON, PayloadExpected) as error:
-        return _text(str(error), 500)
+        return answer.text(str(error), 500)
     await session.deliver(messages)
-    response = Response(b"", status=204, content_type="text/plain;charset=UTF-8")
-    response.headers["Cache-Control"] = _NOT_CACHED
-    _cors(response, endpoint)
-    _cookie(response, endpoint.options)
-    return response
+    return _session_response(endpoint, b"", "text/plain;charset=UTF-8", status=204)
 
 
 # WebSocket -------------------------------------------------------------------
@@ -393,61 +362,9 @@ def _valid_ids(server: str, session_id: str) -> bool:
     )
 
 
-def _text(body: str, status: int = 200) -> Response:
-    return Response(body.encode(), status=status, content_type="text/plain;charset=UTF-8")
-
-
-def _json(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
-def _expires(seconds: int) -> str:
-    return email.utils.formatdate(time.time() + seconds, usegmt=True)
-
-
-def _not_allowed(allowed: str) -> Response:
-    response = Response(b"", status=405)
-    response.headers.pop("Content-Type", None)
-    response.headers["Allow"] = allowed
-    return response
-
-
-def _session_response(endpoint: Endpoint, body: Any, content_type: str) -> Response:
-    response = Response(body, status=200, content_type=content_type)
-    response.headers["Cache-Control"] = _NOT_CACHED
-    _cors(response, endpoint)
-    _cookie(response, endpoint.options)
-    return response
-
-
-def _cors(response: Response, endpoint: Endpoint) -> None:
-    """SockJS's CORS: the page's origin echoed with credentials, ``*`` when it sent none."""
-    origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    elif endpoint.origin_allowed(origin):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.headers["Vary"] = "Origin"
-
-
-def _preflight(endpoint: Endpoint, methods: str) -> Response:
-    response = Response(b"", status=204)
-    response.headers.pop("Content-Type", None)
-    response.headers["Cache-Control"] = f"public, max-age={_YEAR}"
-    response.headers["Expires"] = _expires(_YEAR)
-    response.headers["Access-Control-Max-Age"] = str(_YEAR)
-    response.headers["Access-Control-Allow-Methods"] = methods
-    if requested := request.headers.get("Access-Control-Request-Headers"):
-        response.headers["Access-Control-Allow-Headers"] = requested
-    _cors(response, endpoint)
-    return response
-
-
-def _cookie(response: Response, options: Options) -> None:
-    """``JSESSIONID`` for load balancers that keep a client on one process by it."""
-    if options.cookie_needed:
-        value = request.cookies.get("JSESSIONID") or ""
-        if not _COOKIE_VALUE.fullmatch(value):  # echoed only when it cannot add attributes
-            value = "dummy"
-        response.headers["Set-Cookie"] = f"JSESSIONID={value}; path=/"
+def _session_response(
+    endpoint: Endpoint, body: Any, content_type: str, status: int = 200
+) -> Response:
+    return answer.session_response(
+        body, content_type, endpoint.origin_allowed, endpoint.options.cookie_needed, status
+    )
