@@ -55,6 +55,7 @@ class ProgressWidget(anywidget.AnyWidget):
     progress = traitlets.Int(None, allow_none=True).tag(sync=True)
     timeline = traitlets.List(traitlets.Dict()).tag(sync=True)
     sql = traitlets.Unicode("").tag(sync=True)
+    interpretation = traitlets.Unicode("").tag(sync=True)  # the offline engine's reading
     estimated_rows = traitlets.Int(None, allow_none=True).tag(sync=True)
     rows_fetched = traitlets.Int(None, allow_none=True).tag(sync=True)
     row_count = traitlets.Int(None, allow_none=True).tag(sync=True)
@@ -114,6 +115,8 @@ class ProgressWidget(anywidget.AnyWidget):
             sql = metadata.get("partialSql") or metadata.get("sql")
             if sql and (topic == "nl-to-sql" or not self.sql):
                 self.sql = sql
+            if topic == "nl-to-sql" and metadata.get("interpretation"):
+                self.interpretation = metadata["interpretation"]
             if "estimatedRows" in metadata:
                 self.estimated_rows = metadata["estimatedRows"]
             if "rowsFetched" in metadata:

@@ -111,6 +111,7 @@ function follow(requestId) {
   $("#current-id").textContent = requestId;
   $("#current-stages").replaceChildren();
   $("#current-sql").textContent = "";
+  $("#current-interpretation").textContent = "";
   $("#current-outcome").textContent = "";
   $("#current-result").replaceChildren();
   setStatus("running");
@@ -146,6 +147,8 @@ function render(event) {
   if (event.progress !== null) $("#current-progress").style.width = `${event.progress}%`;
   const sql = event.metadata.partialSql ?? event.metadata.sql;
   if (sql) $("#current-sql").textContent = sql;
+  const { interpretation } = event.metadata;
+  if (event.topic === "nl-to-sql" && interpretation) $("#current-interpretation").textContent = interpretation;
   if (event.status === "progress") return;
   const last = event.topic === "query-execution" || event.status !== "success";
   if (!last && !followed.executes) return;

@@ -80,6 +80,18 @@ async def test_ask_a_question_and_see_the_feed(page: Any) -> None:
     )
 
 
+async def test_a_question_shows_how_the_offline_engine_read_it(page: Any) -> None:
+    await page.fill("#request-text", "How many customers are there?")
+    await page.click("#ask-button")
+    await page.wait_for_selector("#current-status[data-status=success]", timeout=20_000)
+    reading = page.locator("#current-sql + #current-interpretation")
+    assert (await reading.text_content() or "").strip() and await reading.is_visible()
+    await page.fill("#request-text", "SELECT 1 AS one")
+    await page.click("#sql-button")  # a new request starts with no reading
+    await page.wait_for_selector("#current-status[data-status=success]", timeout=20_000)
+    assert await reading.text_content() == "" and not await reading.is_visible()
+
+
 async def test_errors_are_shown(page: Any) -> None:
     await page.fill("#request-text", "DELETE FROM customers")
     await page.click("#sql-button")

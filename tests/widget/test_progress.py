@@ -23,6 +23,7 @@ TRAITS = (
     "progress",
     "timeline",
     "sql",
+    "interpretation",
     "estimated_rows",
     "rows_fetched",
     "row_count",
@@ -95,7 +96,11 @@ def execution(first: int, start_ms: int, rows: int = 3, **end: Any) -> list[Even
     return events
 
 
-def conversion(first: int = 1) -> list[Event]:
+READING = "count of t · where id > 3 · ignored: are, there"
+
+
+def conversion(first: int = 1, interpretation: str | None = READING) -> list[Event]:
+    """A question's events; ``interpretation`` is None from the openai engine."""
     topic = "nl-to-sql"
     return [
         event(first, topic, "received", ms=0, progress=0),
@@ -112,6 +117,7 @@ def conversion(first: int = 1) -> list[Event]:
             status="success",
             progress=100,
             sql="SELECT id FROM t",
+            interpretation=interpretation,
         ),
     ]
 
@@ -129,6 +135,10 @@ SEQUENCES: dict[str, tuple[bool, list[Event]]] = {
     "a plain run": (True, PLAIN),
     "a question, then its SQL run": (True, ASKED),
     "a question converted only": (False, conversion()),
+    "a question the openai engine converted": (
+        True,
+        conversion(interpretation=None) + execution(8, 70),
+    ),
     "a run that fails": (True, execution(1, 0, **FAILED)),
     "a run that is cancelled": (True, execution(1, 0, **CANCELLED)),
     "a question that cannot be converted": (
@@ -218,3 +228,17 @@ def test_how_a_sequence_ends(name: str, status: str, duration_ms: int) -> None:
     executes, events = SEQUENCES[name]
     (state,) = python_states([(executes, events)])
     assert (state["status"], state["duration_ms"]) == (status, duration_ms)
+
+
+@pytest.mark.parametrize(
+    ("name", "interpretation"),
+    [
+        ("a question, then its SQL run", READING),
+        ("a question converted only", READING),
+        ("a question the openai engine converted", ""),
+        ("a plain run", ""),
+    ],
+)
+def test_the_panel_keeps_the_reading_of_the_question(name: str, interpretation: str) -> None:
+    (state,) = python_states([SEQUENCES[name]])
+    assert (state["sql"], state["interpretation"]) == ("SELECT id FROM t", interpretation)

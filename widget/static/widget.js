@@ -18,9 +18,9 @@ const LABELS = {
   completed: "done",
 };
 const TRAITS = [
-  "status", "stage", "topic", "message", "progress", "timeline", "sql", "estimated_rows",
-  "rows_fetched", "row_count", "truncated", "error", "started_at", "finished_at",
-  "duration_ms", "preview", "connection",
+  "status", "stage", "topic", "message", "progress", "timeline", "sql", "interpretation",
+  "estimated_rows", "rows_fetched", "row_count", "truncated", "error", "started_at",
+  "finished_at", "duration_ms", "preview", "connection",
 ];
 
 // Events into traits -------------------------------------------------------------
@@ -54,6 +54,7 @@ export function reduce(get, event) {
   if (!get("started_at")) changes.started_at = event.timestamp;
   const sql = metadata.partialSql || metadata.sql;
   if (sql && (event.topic === "nl-to-sql" || !get("sql"))) changes.sql = sql;
+  if (event.topic === "nl-to-sql" && metadata.interpretation) changes.interpretation = metadata.interpretation;
   if ("estimatedRows" in metadata) changes.estimated_rows = metadata.estimatedRows;
   if ("rowsFetched" in metadata) changes.rows_fetched = metadata.rowsFetched;
   if ("rowCount" in metadata) {
@@ -400,6 +401,7 @@ function render({ model, el }) {
     root.append(line);
 
     if (model.get("sql")) root.append(element("pre", "qa-sql", model.get("sql")));
+    if (model.get("interpretation")) root.append(element("div", "qa-interpretation", model.get("interpretation")));
     const error = model.get("error");
     if (error && error.code) root.append(element("div", "qa-error", `${error.code}: ${error.message}`));
     const preview = model.get("preview");

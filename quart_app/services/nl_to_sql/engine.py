@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from .schema import Schema
 
@@ -24,6 +24,9 @@ class GenerationRequest:
     schema: Schema
     messages: list[dict[str, str]]  # the chat prompt, for engines that take one
     previous: Attempt | None = None
+    # What the engine says of its reply besides the SQL: the offline engine puts its
+    # reading of the question in words under "interpretation".
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine(Protocol):

@@ -89,6 +89,7 @@ class _Conversion(StageReporter):
         self.engine = service.engine
         self.request = request
         self.started = time.monotonic()
+        self.interpretation: str | None = None
 
     async def run(self, request_id: str) -> ConvertResult:
         self._stage("received", "Question received", 0)
@@ -105,9 +106,9 @@ class _Conversion(StageReporter):
         previous: Attempt | None = None
         for attempt in (1, 2):
             messages = build_messages(schema, self.request.question, previous)
-            sql = await self._generate(
-                GenerationRequest(self.request.question, schema, messages, previous)
-            )
+            generation = GenerationRequest(self.request.question, schema, messages, previous)
+            sql = await self._generate(generation)
+            self.interpretation = generation.notes.get("interpretation")
             self._stage("validating", "Checking the SQL against the database", 80, sql=sql)
             problem = await self._validate(sql)
             if problem is None:
@@ -141,6 +142,7 @@ class _Conversion(StageReporter):
             engine=converted.engine,
             model=converted.model,
             durationMs=converted.durationMs,
+            interpretation=self.interpretation,
         )
 
     async def _schema(self) -> tuple[Schema, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import asyncpg
 
@@ -25,6 +25,7 @@ class Column:
     nullable: bool
     values: tuple[str, ...] = ()  # every value, for categories
     samples: tuple[str, ...] = ()  # a few values, for other text columns
+    comment: str | None = None  # COMMENT ON COLUMN, when the database has one
 
     @property
     def is_text(self) -> bool:
@@ -84,6 +85,8 @@ class Schema:
                     if column.name in key.columns:
                         target = key.referenced[key.columns.index(column.name)]
                         notes.append(f"references {key.table}.{target}")
+                if column.comment:
+                    notes.append(column.comment.replace("\n", " "))
                 if column.values:
                     notes.append(
                         "values: " + ", ".join(repr(value) for value in column.values[:20])
@@ -139,13 +142,14 @@ _RELATIONS = """
      ORDER BY n.nspname, c.relname
 """
 _COLUMNS = """
-    SELECT attrelid, attnum, attname, format_type(atttypid, NULL) AS type, NOT attnotnull AS nullable
+    SELECT attrelid, attnum, attname, format_type(atttypid, NULL) AS type,
+           NOT attnotnull AS nullable, col_description(attrelid, attnum) AS comment
       FROM pg_attribute
      WHERE attrelid = ANY ($1::oid[]) AND attnum > 0 AND NOT attisdropped
      ORDER BY attrelid, attnum
 """
 _CONSTRAINTS = """
-    SELECT conrelid, contype, conkey, confrelid, confkey
+    SELECT conrelid, contype::text AS contype, conkey, confrelid, confkey
       FROM pg_constraint
      WHERE conrelid = ANY ($1::oid[]) AND contype IN ('p', 'f')
      ORDER BY conrelid, conname
@@ -156,7 +160,7 @@ async def _column(
     connection: asyncpg.Connection, relation: asyncpg.Record, row: asyncpg.Record
 ) -> Column:
     """A column, with the values found in it when it is text."""
-    column = Column(row["attname"], row["type"], row["nullable"])
+    column = Column(row["attname"], row["type"], row["nullable"], comment=row["comment"])
     if not column.is_text:
         return column
     try:
@@ -201,8 +205,8 @@ async def _with_values(
     )
     values = tuple(row["value"] for row in rows)
     if len(values) <= CATEGORY_LIMIT:
-        return Column(column.name, column.type, column.nullable, values=values)
-    return Column(column.name, column.type, column.nullable, samples=values[:3])
+        return replace(column, values=values)
+    return replace(column, samples=values[:3])
 
 
 def _quote(identifier: str) -> str:

@@ -43,6 +43,7 @@ DEMO_SCHEMA = Schema(
                 Column("country", "text", nullable=False, values=COUNTRIES),
                 ("created_at", TIME),
             ),
+            primary_key=("id",),
         ),
         Table(
             "order_items",
@@ -53,6 +54,7 @@ DEMO_SCHEMA = Schema(
                 ("quantity", "integer"),
                 ("unit_price", "numeric"),
             ),
+            primary_key=("order_id", "product_id"),
             foreign_keys=(_references("order_id", "orders"), _references("product_id", "products")),
         ),
         Table(
@@ -64,6 +66,7 @@ DEMO_SCHEMA = Schema(
                 ("ordered_at", TIME),
                 Column("status", "text", nullable=False, values=STATUSES),
             ),
+            primary_key=("id",),
             foreign_keys=(_references("customer_id", "customers"),),
         ),
         Table(
@@ -75,6 +78,7 @@ DEMO_SCHEMA = Schema(
                 ("url", "text"),
                 ("viewed_at", TIME),
             ),
+            primary_key=("id",),
             foreign_keys=(_references("customer_id", "customers"),),
         ),
         Table(
@@ -86,6 +90,7 @@ DEMO_SCHEMA = Schema(
                 Column("category", "text", nullable=False, values=CATEGORIES),
                 ("price", "numeric"),
             ),
+            primary_key=("id",),
         ),
     ),
     introspected_at=0.0,

@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator
 
 from ..engine import GenerationRequest
-from .planner import translate
+from .planner import understand
 from .vocabulary import Vocabulary
 
 _CLAUSES = re.compile(r"\s(?=FROM |JOIN |WHERE |GROUP BY |HAVING |ORDER BY |LIMIT |AND )")
@@ -32,7 +32,9 @@ class OfflineEngine:
         if vocabulary is None:
             vocabulary = Vocabulary.of(schema)
             self._vocabularies = {schema.introspected_at: vocabulary}
-        sql = translate(request.question, vocabulary)
+        translation = understand(request.question, vocabulary)
+        request.notes["interpretation"] = translation.interpretation
+        sql = translation.sql
         pieces = _CLAUSES.split(sql)
         for index, piece in enumerate(pieces):
             yield piece if index == 0 else f"\n{piece}"

@@ -11,7 +11,7 @@ from .vocabulary import ColumnRef, Vocabulary
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    kind: str  # "count", "money", "aggregate", "entity_value"
+    kind: str  # "count", "money", "aggregate", "entity_value", "share"
     table: str
     function: str = "count"
     column: str | None = None
@@ -30,16 +30,22 @@ class Plan:
     order: str | None = None
     order_column: ColumnRef | None = None
     limit: int | None = None
+    share: list[tuple[ColumnRef, str]] = field(default_factory=list)  # the share's condition
+    absent: list[str] = field(default_factory=list)  # tables with no row for a subject row
+    hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
+    time_column: ColumnRef | None = None  # the date a verb names ("hired")
 
     def tables(self) -> list[str]:
         found = [self.subject]
         parts: list[object] = [
+            *self.hinted,
             self.measure,
             self.entity,
             *self.groups,
             *self.values,
             *self.times,
             *self.comparisons,
+            *self.share,
         ]
         for part in parts:
             for table in _tables_of(part):

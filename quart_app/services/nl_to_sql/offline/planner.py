@@ -7,7 +7,11 @@ paths from the subject to every other table the plan touches.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ....errors import ConversionFailed
+from .explain import describe
+from .lexicon import AVERAGED
 from .plan import Measure, Plan, money_table, price_column
 from .reading import (
     Reading,
@@ -30,11 +34,21 @@ _TIME_WORDS = {"newest", "latest", "recent", "oldest", "earliest"}
 _PRICE_WORDS = {"expensive", "cheapest", "priciest", "pricey", "cheap"}
 
 
-def translate(question: str, vocabulary: Vocabulary) -> str:
+@dataclass(frozen=True, slots=True)
+class Translation:
+    sql: str
+    interpretation: str  # the plan in words
+
+
+def understand(question: str, vocabulary: Vocabulary) -> Translation:
     """One SELECT for ``question``; ``ConversionFailed`` says what was and was not understood."""
     reading = read(question, vocabulary)
     plan = _plan(reading, vocabulary)
-    return Renderer(plan, vocabulary).render()
+    return Translation(Renderer(plan, vocabulary).render(), describe(plan, reading))
+
+
+def translate(question: str, vocabulary: Vocabulary) -> str:
+    return understand(question, vocabulary).sql
 
 
 def _fail(reading: Reading, why: str) -> ConversionFailed:
@@ -79,14 +93,24 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     subject = _subject(reading, measure, entity, amounts_table)
     if subject is None:
         raise _fail(reading, "found no table the question is about")
+    values = list(zip(reading.values, reading.value_at, strict=True))
+    pivot = reading.share_pivot
     plan = Plan(
         subject,
         measure,
         entity,
         groups,
-        list(reading.values),
+        [value for value, at in values if pivot is None or at < pivot],
         comparisons=list(reading.comparisons),
     )
+    plan.share = [value for value, at in values if pivot is not None and at > pivot]
+    if pivot is not None and not plan.share:
+        raise _fail(reading, "found no value to take the share of")
+    plan.absent = [table for table in dict.fromkeys(reading.absent) if table != subject]
+    plan.hinted = [
+        table for table in dict.fromkeys(reading.hinted) if table not in (subject, *plan.absent)
+    ]
+    plan.time_column = reading.time_columns[0] if reading.time_columns else None
     for time in reading.times:
         plan.times.append((time, _time_column(reading, vocabulary, plan, time)))
     plan.order = reading.order
@@ -109,6 +133,9 @@ def _measure(
     """What is counted, summed or averaged, if anything."""
     table_mentions = [table for _, _, table in reading.tables]
     counted = _table_after(reading, ("most", "fewest", "least", "of", "many"))
+    if reading.share_pivot is not None:
+        table = table_mentions[0] if table_mentions else None
+        return Measure("share", table) if table else None
     if reading.per_entity_value is not None:
         return Measure(
             "entity_value",
@@ -124,6 +151,9 @@ def _measure(
         if column is None:
             raise _fail(reading, f"found no number column to take the {reading.aggregate} of")
         return Measure("aggregate", column.table, reading.aggregate, column.column)
+    quantity = _quantity_after_count(reading, vocabulary)
+    if quantity is not None:  # "how many hours": hours are summed, not counted
+        return Measure("aggregate", quantity.table, "sum", quantity.column)
     if reading.counting or (
         counted is not None and reading.order is not None and counted != first_term
     ):
@@ -138,6 +168,14 @@ def _measure(
         column = _numeric_column(reading, vocabulary)
         if column is not None and column.table != first_term:
             return Measure("aggregate", column.table, "sum", column.column)
+    column = _numeric_column(reading, vocabulary)
+    if column is not None and (reading.groups or reading.order is not None) and (
+        reading.groups or first_term != column
+    ) and column != first_term:
+        # "hours per month", "which project has the most hours": a number is totalled
+        function = "avg" if any(word in column.column for word in AVERAGED) else "sum"
+        if first_term is None or isinstance(first_term, ColumnRef) or first_term != column.table:
+            return Measure("aggregate", column.table, function, column.column)
     if reading.groups:
         # "orders per status": rows are counted per group
         target = (
@@ -146,6 +184,22 @@ def _measure(
         if target is not None:
             return Measure("count", target)
     return None
+
+
+def _quantity_after_count(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
+    """The number column right after "how many", when no table comes first."""
+    if not reading.counting:
+        return None
+    for start, _, refs in reading.columns:
+        if start == reading.count_end:
+            numbers = [ref for ref in refs if vocabulary.column(ref).is_number]
+            if numbers and not _is_key(numbers[0]):
+                return numbers[0]
+    return None
+
+
+def _is_key(ref: ColumnRef) -> bool:
+    return ref.column.lower().endswith("id")
 
 
 def _entity(
@@ -216,7 +270,7 @@ def _table_after(reading: Reading, words: tuple[str, ...]) -> str | None:
 def _numeric_column(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
     for _, _, refs in reading.columns:
         for ref in refs:
-            if vocabulary.column(ref).is_number:
+            if vocabulary.column(ref).is_number and not _is_key(ref):
                 return ref
     return None
 
@@ -250,8 +304,10 @@ def _time_column(
 ) -> ColumnRef:
     # A table named just before the time phrase ("placed orders in 2024") owns it;
     # otherwise the subject does, or the nearest joined table with a time column.
+    if plan.time_column is not None:
+        return plan.time_column
     candidates = [table for _, end, table in reading.tables if 0 <= time.position - end <= 2]
-    candidates += [plan.subject] + [table for table in plan.tables() if table != plan.subject]
+    candidates += plan.hinted + [plan.subject] + [table for table in plan.tables() if table != plan.subject]
     for name in candidates:
         column = vocabulary.time_column(vocabulary.table(name))
         if column is not None:
@@ -289,4 +345,4 @@ def _singular_mention(reading: Reading, entity: str | ColumnRef) -> bool:
     return False
 
 
-__all__ = ["translate"]
+__all__ = ["Translation", "translate", "understand"]

@@ -10,32 +10,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from . import hints
+from .times import TimeFilter, find_times
 from .vocabulary import ColumnRef, Vocabulary
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 AGGREGATES = {
     "average": "avg", "avg": "avg", "mean": "avg",
-    "total": "sum", "sum": "sum", "overall": "sum",
+    "total": "sum", "sum": "sum", "overall": "sum", "combined": "sum",
     "maximum": "max", "max": "max", "highest": "max", "largest": "max", "biggest": "max",
     "minimum": "min", "min": "min", "lowest": "min", "smallest": "min",
 }  # fmt: skip
@@ -58,7 +39,7 @@ LIST_WORDS = frozenset(
 )
 FILLER = frozenset(
     """a an the of in on at for to from with and or is are was were be been do does did have has
-    had me us i we you please that this these those there their its it as into within during than
+    had me us i we you please that this these those there their its it as into within during
     then who whose which what when where many much number count all any each every per by list show
     find give display get tell me my our some most least top total average avg mean sum over under
     above below more less fewer greater higher lower made placed ordered bought sold by have has
@@ -66,23 +47,6 @@ FILLER = frozenset(
 )
 
 Order = Literal["asc", "desc"]
-
-
-@dataclass(frozen=True, slots=True)
-class TimeFilter:
-    kind: Literal["year", "month", "recent"]
-    position: int = 0  # where the phrase starts in the question
-    year: int = 0
-    month: int = 0
-    amount: int = 0
-    unit: str = "day"
-
-    def describe(self) -> str:
-        if self.kind == "year":
-            return str(self.year)
-        if self.kind == "month":
-            return f"{self.year}-{self.month:02d}"
-        return f"the last {self.amount} {self.unit}{'s' if self.amount != 1 else ''} of data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +63,7 @@ class Reading:
     tokens: list[str]
     used: list[bool]
     values: list[tuple[ColumnRef, str]] = field(default_factory=list)
+    value_at: list[int] = field(default_factory=list)  # where each value starts
     times: list[TimeFilter] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     tables: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, table)
@@ -115,13 +80,22 @@ class Reading:
     limit: int | None = None
     listing: bool = False
     after_by: list[int] = field(default_factory=list)  # positions of words that follow "by"
+    time_columns: list[ColumnRef] = field(default_factory=list)  # "hired" names hire_date
+    hinted: list[str] = field(default_factory=list)  # tables a verb points to ("assigned")
+    absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
+    share_pivot: int | None = None  # "what share of projects | are completed"
 
     def unused_words(self) -> list[str]:
+        """Words not understood that may change the meaning: a number left over is one."""
         return [
             token
             for token, used in zip(self.tokens, self.used, strict=True)
-            if not used and token not in FILLER and not token.isdecimal()
+            if not used and token not in FILLER
         ]
+
+    def ignored_words(self) -> list[str]:
+        """The words the plan does not use: stop words, by the time a plan is made."""
+        return [token for token, used in zip(self.tokens, self.used, strict=True) if not used]
 
     def mark(self, start: int, end: int) -> None:
         for position in range(start, end):
@@ -144,6 +118,10 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     _read_values(reading, vocabulary)
     _read_comparisons(reading, vocabulary)
     _read_terms(reading, vocabulary)
+    hints.read_words(reading, vocabulary)
+    hints.read_absence(reading, vocabulary)
+    hints.read_share(reading)
+    hints.prefer_mentioned(reading, vocabulary)
     _read_intent(reading)
     _read_groups(reading, vocabulary)
     return reading
@@ -158,43 +136,29 @@ def _find(tokens: list[str], phrase: str, start: int = 0) -> int:
 
 
 def _read_times(reading: Reading) -> None:
-    tokens = reading.tokens
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
-        following = tokens[position + 1] if position + 1 < len(tokens) else ""
-        if token in ("last", "past", "previous", "recent") and position + 1 < len(tokens):
-            amount, unit_at = (
-                (int(following), position + 2) if following.isdecimal() else (1, position + 1)
-            )
-            unit = tokens[unit_at].rstrip("s") if unit_at < len(tokens) else ""
-            if unit in ("day", "week", "month", "year"):
-                reading.times.append(TimeFilter("recent", position, amount=amount, unit=unit))
-                reading.mark(position, unit_at + 1)
-                position = unit_at + 1
-                continue
-        if token in MONTHS and following.isdecimal() and len(following) == 4:
-            reading.times.append(
-                TimeFilter("month", position, year=int(following), month=MONTHS[token])
-            )
-            reading.mark(position, position + 2)
-            position += 2
-            continue
-        if token.isdecimal() and len(token) == 4 and 1900 <= int(token) <= 2100:
-            reading.times.append(TimeFilter("year", position, year=int(token)))
-            reading.mark(position, position + 1)
-        position += 1
+    for time, start, end in find_times(reading.tokens):
+        reading.times.append(time)
+        reading.mark(start, end)
 
 
 def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
-    for value in sorted(vocabulary.values, key=lambda text: -len(text.split())):
-        words = value.split()
-        position = _find(reading.tokens, value)
+    """Values found in the data, longest first: "on hold", "analysts" for 'Analyst'."""
+    mentioned = {vocabulary.tables[token] for token in reading.tokens if token in vocabulary.tables}
+    for phrase in sorted(vocabulary.values, key=lambda text: -len(text.split())):
+        size = len(phrase.split())
+        position = _find(reading.tokens, phrase)
         while position >= 0:
-            if not any(reading.used[position : position + len(words)]):
-                reading.values.append(vocabulary.values[value])
-                reading.mark(position, position + len(words))
-            position = _find(reading.tokens, value, position + 1)
+            candidates = [
+                (ref, value)
+                for ref, value in vocabulary.values[phrase]
+                if value not in vocabulary.casing or value in reading.question
+            ]
+            if candidates and not any(reading.used[position : position + size]):
+                near = [found for found in candidates if found[0].table in mentioned]
+                reading.values.append((near or candidates)[0])
+                reading.value_at.append(position)
+                reading.mark(position, position + size)
+            position = _find(reading.tokens, phrase, position + 1)
 
 
 _COMPARATORS = {

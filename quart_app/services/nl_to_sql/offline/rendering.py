@@ -22,7 +22,7 @@ class Renderer:
         for table in plan.tables()[1:]:
             if table in self.aliases:
                 continue
-            path = self.vocabulary.path(plan.subject, table)
+            path = self.vocabulary.path_from(list(self.aliases), table)
             if path is None:
                 raise ConversionFailed(f"no chain of foreign keys joins {plan.subject} to {table}")
             for join in path:
@@ -92,17 +92,18 @@ class Renderer:
 
     def _where(self) -> str:
         conditions = [f"{self.ref(ref)} = {_literal(value)}" for ref, value in self.plan.values]
+        conditions += [self._none_in(table) for table in self.plan.absent]
         for time, ref in self.plan.times:
             column = self.ref(ref)
-            if time.kind == "year":
+            if time.kind != "recent":
+                first, after = time.period()
                 conditions.append(
-                    f"{column} >= '{time.year}-01-01' AND {column} < '{time.year + 1}-01-01'"
-                )
-            elif time.kind == "month":
-                following = (time.year + time.month // 12, time.month % 12 + 1)
-                conditions.append(
-                    f"{column} >= '{time.year}-{time.month:02d}-01' "
-                    f"AND {column} < '{following[0]}-{following[1]:02d}-01'"
+                    {
+                        "in": f"{column} >= '{first}' AND {column} < '{after}'",
+                        "before": f"{column} < '{first}'",
+                        "after": f"{column} >= '{after}'",
+                        "since": f"{column} >= '{first}'",
+                    }[time.bound]
                 )
             else:
                 latest = f"(SELECT max({_quote(ref.column)}) FROM {self._table_sql(ref.table)})"
@@ -113,6 +114,27 @@ class Renderer:
                     f"{self.ref(comparison.column)} {comparison.operator} {_number(comparison.number)}"
                 )
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+    def _none_in(self, table: str) -> str:
+        """NOT EXISTS over the foreign-key path from the subject to ``table``."""
+        path = self.vocabulary.path(self.plan.subject, table)
+        if not path:
+            raise ConversionFailed(f"no chain of foreign keys joins {self.plan.subject} to {table}")
+        inner = {join.right: f"x{index}" for index, join in enumerate(path, start=1)}
+        first, *rest = path
+        source = f"{self._table_sql(first.right)} AS {inner[first.right]}"
+        for join in rest:
+            on = " AND ".join(
+                f"{inner[join.left]}.{_quote(left)} = {inner[join.right]}.{_quote(right)}"
+                for left, right in join.pairs
+            )
+            source += f" JOIN {self._table_sql(join.right)} AS {inner[join.right]} ON {on}"
+        outer = self.aliases[self.plan.subject]
+        correlation = " AND ".join(
+            f"{inner[first.right]}.{_quote(right)} = {outer}.{_quote(left)}"
+            for left, right in first.pairs
+        )
+        return f"NOT EXISTS (SELECT 1 FROM {source} WHERE {correlation})"
 
     def _having(self) -> str:
         counts = [comparison for comparison in self.plan.comparisons if comparison.counted]
@@ -128,6 +150,15 @@ class Renderer:
         if measure is None:
             return None
         alias = self.aliases[measure.table]
+        if measure.kind == "share":
+            condition = " AND ".join(
+                f"{self.ref(ref)} = {_literal(value)}" for ref, value in self.plan.share
+            )
+            rows = f"DISTINCT {', '.join(self.key(measure.table))}" if self.fans_out else "*"
+            return (
+                f"round(100.0 * count({rows}) FILTER (WHERE {condition}) / "
+                f"nullif(count({rows}), 0), 2)"
+            )
         if measure.kind == "count":
             if measure.table == self.plan.subject and not self.fans_out and not self.plan.entity:
                 return "count(*)"
@@ -156,6 +187,8 @@ class Renderer:
             )
         if measure.kind == "money":
             return "revenue"
+        if measure.kind == "share":
+            return "percent"
         if measure.kind == "entity_value":
             return f"{measure.function}_{singular(measure.table)}_value"
         return f"{measure.function}_{measure.column}"
@@ -186,6 +219,8 @@ class Renderer:
         return keys, labels
 
     def _time_for_grouping(self) -> ColumnRef:
+        if self.plan.time_column is not None:
+            return self.plan.time_column
         if self.plan.times:
             return self.plan.times[0][1]
         for table in [self.plan.subject, *self.aliases]:

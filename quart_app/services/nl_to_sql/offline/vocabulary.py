@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..schema import Column, Schema, Table
+from .lexicon import ABBREVIATIONS, BOOKKEEPING, UNITS, noun_stem, verb_forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,33 @@ def singular(word: str) -> str:
 
 
 def words_of(name: str) -> list[str]:
-    return [word for word in re.split(r"[_\W]+", name.lower()) if word]
+    """``hire_date`` → hire, date; ``EmployeeID`` → employee, id; ``fk_dept`` → fk, dept."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return [word for word in re.split(r"[_\W]+", spaced.lower()) if word]
+
+
+def meaning_of(name: str) -> list[str]:
+    """The words a name means: abbreviations expanded, unit suffixes and ``fk`` dropped."""
+    words = [ABBREVIATIONS.get(word, word) for word in words_of(name) if word not in ("fk", "tbl")]
+    while len(words) > 1 and words[-1] in UNITS:
+        words.pop()
+    return words
+
+
+def _forms(words: list[str]) -> set[str]:
+    """A phrase with its last word singular and plural."""
+    if not words:
+        return set()
+    base = [*words[:-1], singular(words[-1])]
+    return {" ".join(words), " ".join(base), " ".join([*base[:-1], plural(base[-1])])}
+
+
+def _time_stem(column: str) -> list[str]:
+    """``hire_date`` → [hire]; ``assigned_at`` → [assigned]; ``started_on`` → [started]."""
+    words = meaning_of(column)
+    while words and words[-1] in ("date", "at", "on", "time", "timestamp", "day", "when", "dt"):
+        words.pop()
+    return words
 
 
 @dataclass
@@ -57,38 +84,55 @@ class Vocabulary:
     schema: Schema
     tables: dict[str, str] = field(default_factory=dict)  # phrase -> table
     columns: dict[str, list[ColumnRef]] = field(default_factory=dict)  # phrase -> columns
-    values: dict[str, tuple[ColumnRef, str]] = field(
-        default_factory=dict
-    )  # lower value -> (column, value)
+    values: dict[str, list[tuple[ColumnRef, str]]] = field(default_factory=dict)
+    verbs: dict[str, list[ColumnRef]] = field(default_factory=dict)  # "hired" -> hire_date
+    table_verbs: dict[str, str] = field(default_factory=dict)  # "assigned" -> assignments
+    casing: set[str] = field(default_factory=set)  # values matched only as written
 
     @classmethod
     def of(cls, schema: Schema) -> Vocabulary:
         vocabulary = cls(schema)
         last_words: dict[str, list[str]] = {}
         for table in schema.tables:
-            words = words_of(table.name)
-            base = [*words[:-1], singular(words[-1])]
-            for phrase in (
-                " ".join(words),
-                " ".join(base),
-                " ".join([*base[:-1], plural(base[-1])]),
-            ):
+            words = meaning_of(table.name) or words_of(table.name)
+            for phrase in _forms(words):
                 vocabulary.tables.setdefault(phrase, table.name)
             last_words.setdefault(singular(words[-1]), []).append(table.name)
+            stem = noun_stem(words[-1])
+            if stem:  # "assignments": "assigned" names the table
+                for form in verb_forms(stem):
+                    vocabulary.table_verbs.setdefault(form, table.name)
         for word, names in last_words.items():
             if len(names) == 1:  # "items" for order_items, when no other table ends so
                 vocabulary.tables.setdefault(word, names[0])
                 vocabulary.tables.setdefault(plural(word), names[0])
         for table in schema.tables:
             for column in table.columns:
-                ref = ColumnRef(table.name, column.name)
-                words = words_of(column.name)
-                for phrase in {" ".join(words), " ".join([*words[:-1], plural(words[-1])])}:
-                    vocabulary.columns.setdefault(phrase, []).append(ref)
-                for value in column.values:
-                    if len(value) >= 2 and not value.isdecimal():
-                        vocabulary.values.setdefault(value.lower(), (ref, value))
+                vocabulary._add_column(table, column)
         return vocabulary
+
+    def _add_column(self, table: Table, column: Column) -> None:
+        ref = ColumnRef(table.name, column.name)
+        words = meaning_of(column.name) or words_of(column.name)
+        phrases = _forms(words) | _forms(words_of(column.name))
+        if words[-1] == "id" and len(words) > 1:  # "dept_id" is no "department" of its own
+            phrases = {" ".join(words), " ".join(words_of(column.name))}
+        for phrase in phrases:
+            self.columns.setdefault(phrase, []).append(ref)
+        if column.is_time:
+            stem = _time_stem(column.name)
+            for form in verb_forms(stem[-1]) if stem else ():
+                self.verbs.setdefault(form, []).append(ref)
+        for value in column.values:
+            if len(value) < 2 or value.isdecimal():
+                continue
+            lower = value.lower()
+            for phrase in _forms(lower.replace("_", " ").split()) | {lower}:
+                found = self.values.setdefault(phrase, [])
+                if (ref, value) not in found:
+                    found.append((ref, value))
+            if lower in COMMON_WORDS:
+                self.casing.add(value)
 
     def table(self, name: str) -> Table:
         table = self.schema.table(name)
@@ -108,7 +152,10 @@ class Vocabulary:
         return next((column.name for column in table.columns if column.is_text), None)
 
     def time_column(self, table: Table) -> str | None:
-        return next((column.name for column in table.columns if column.is_time), None)
+        """A table's date: its one date or time column, else the first that is no bookkeeping."""
+        found = [column.name for column in table.columns if column.is_time]
+        events = [name for name in found if not any(word in name.lower() for word in BOOKKEEPING)]
+        return (events or found or [None])[0]
 
     def joins(self, table: str) -> list[Join]:
         found = []
@@ -125,10 +172,14 @@ class Vocabulary:
 
     def path(self, start: str, goal: str) -> list[Join] | None:
         """The shortest chain of foreign-key joins from ``start`` to ``goal``."""
-        if start == goal:
+        return self.path_from([start], goal)
+
+    def path_from(self, starts: list[str], goal: str) -> list[Join] | None:
+        """The shortest chain of joins to ``goal`` from any of ``starts`` (the first wins ties)."""
+        if goal in starts:
             return []
-        seen = {start}
-        queue: deque[tuple[str, list[Join]]] = deque([(start, [])])
+        seen = set(starts)
+        queue: deque[tuple[str, list[Join]]] = deque((start, []) for start in starts)
         while queue:
             table, route = queue.popleft()
             for join in self.joins(table):
@@ -139,3 +190,11 @@ class Vocabulary:
                 seen.add(join.right)
                 queue.append((join.right, [*route, join]))
         return None
+
+
+# English words that are also values somewhere ("Data" department, "Active" status):
+# matched as values only when the question writes them as the data does.
+COMMON_WORDS = frozenset(
+    """data active new open closed other none all any total general main test active home
+    office online sales support service lead time day week month year high low medium""".split()
+)

@@ -221,7 +221,9 @@ CASES = [
         "SELECT count(*) FROM employees e JOIN departments d ON d.dept_id = e.dept_id"
         " JOIN location l ON l.location_id = d.location_id WHERE l.city = 'Berlin'",
     ),
-    Case("How many analysts are there?", "SELECT count(*) FROM employees WHERE job_title = 'Analyst'"),
+    Case(
+        "How many analysts are there?", "SELECT count(*) FROM employees WHERE job_title = 'Analyst'"
+    ),
     Case(
         "Which project has the most hours logged?",
         "SELECT project_id, sum(hours) FROM timesheets GROUP BY project_id ORDER BY 2 DESC LIMIT 1",
@@ -357,7 +359,9 @@ CASES = [
         "Average project budget by status",
         "SELECT status, round(avg(budget), 2) FROM projects GROUP BY status",
     ),
-    Case("How many projects are on hold?", "SELECT count(*) FROM projects WHERE status = 'on hold'"),
+    Case(
+        "How many projects are on hold?", "SELECT count(*) FROM projects WHERE status = 'on hold'"
+    ),
     Case(
         "How many employees are not assigned to any project?",
         "SELECT count(*) FROM employees e"

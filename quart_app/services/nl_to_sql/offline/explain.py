@@ -1,0 +1,55 @@
+"""A plan in words: what the engine took the question to mean, for people to check."""
+
+from __future__ import annotations
+
+from .plan import Plan
+from .reading import Reading
+from .vocabulary import ColumnRef
+
+
+def describe(plan: Plan, reading: Reading) -> str:
+    """One line: measure and table, groups, filters, order and limit, and the words ignored."""
+    parts = [_measure(plan)]
+    groups = [_name(group) for group in ([plan.entity] if plan.entity else []) + plan.groups]
+    if groups:
+        parts.append("per " + ", ".join(groups))
+    filters = [f"{_name(ref)} = {value!r}" for ref, value in plan.values]
+    filters += [f"{_name(ref)} in {time.describe()}" for time, ref in plan.times]
+    for comparison in plan.comparisons:
+        subject = (
+            _name(comparison.column) if comparison.column else f"count of {comparison.counted}"
+        )
+        filters.append(f"{subject} {comparison.operator} {comparison.number:g}")
+    if filters:
+        parts.append("where " + " and ".join(filters))
+    if plan.order_column is not None:
+        direction = "lowest" if plan.order == "asc" else "highest"
+        parts.append(f"ordered by {_name(plan.order_column)}, {direction} first")
+    elif plan.order is not None and plan.measure is not None:
+        parts.append("lowest first" if plan.order == "asc" else "highest first")
+    if plan.limit is not None:
+        parts.append(f"first {plan.limit}")
+    ignored = list(dict.fromkeys(reading.ignored_words()))
+    if ignored:
+        parts.append("ignored: " + ", ".join(ignored))
+    return " · ".join(parts)
+
+
+def _measure(plan: Plan) -> str:
+    measure = plan.measure
+    if measure is None:
+        return f"rows of {plan.subject}"
+    if measure.kind == "count":
+        return f"count of {measure.table}"
+    if measure.kind == "money":
+        return f"sum of quantity * price in {measure.amounts}"
+    if measure.kind == "entity_value":
+        return f"{measure.function} of the value of each of {measure.table}"
+    return f"{measure.function} of {measure.table}.{measure.column}"
+
+
+def _name(part: object) -> str:
+    if isinstance(part, ColumnRef):
+        return f"{part.table}.{part.column}"
+    text = str(part)
+    return text.removeprefix("time:") if text.startswith("time:") else text

@@ -1,0 +1,160 @@
+"""Words the schema does not spell but the lexicon knows: synonyms, verbs, absence, shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .lexicon import (
+    ABSENCE,
+    HEADCOUNT,
+    PEOPLE,
+    PEOPLE_COLUMNS,
+    PEOPLE_TABLES,
+    RECORD_TABLES,
+    RECORDING,
+    SHARE,
+    SYNONYMS,
+)
+from .vocabulary import ColumnRef, Vocabulary, words_of
+
+if TYPE_CHECKING:
+    from .reading import Reading
+
+_PRONOUNS = frozenset({"who", "whom", "anyone", "anybody", "someone", "somebody", "everyone"})
+_MODIFIERS = frozenset({"cost", "costs", "amount", "amounts", "figure", "figures", "bill"})
+_SHARE_PIVOTS = frozenset({"are", "is", "were", "was", "have", "has", "had", "that", "who"})
+
+
+def people_table(vocabulary: Vocabulary) -> str | None:
+    """The table of people: the one with name columns of a person, else one named so."""
+    tables = vocabulary.schema.tables
+    named = [t.name for t in tables if any(t.column(c) for c in PEOPLE_COLUMNS)]
+    if len(named) == 1:
+        return named[0]
+    for word in PEOPLE_TABLES:
+        for table in tables:
+            if word in words_of(table.name) or f"{word}s" in words_of(table.name):
+                if not named or table.name in named:
+                    return table.name
+    return named[0] if named else None
+
+
+def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
+    """Synonyms of columns, verbs of dates and tables, words for people and for counting."""
+    for position, token in enumerate(reading.tokens):
+        if reading.used[position]:
+            continue
+        if token in vocabulary.verbs:  # "hired" → hire_date
+            reading.time_columns.extend(vocabulary.verbs[token])
+            reading.used[position] = True
+        if token in vocabulary.table_verbs:  # "assigned" → project_assignments
+            reading.hinted.append(vocabulary.table_verbs[token])
+            reading.used[position] = True
+        elif token in RECORDING:
+            recorded = _table_named(vocabulary, RECORD_TABLES)
+            if recorded:
+                reading.hinted.append(recorded)
+            reading.used[position] = True
+        if reading.used[position]:
+            continue
+        if token in _MODIFIERS and any(end == position for _, end, _ in reading.columns):
+            reading.used[position] = True  # "salary cost": the salary
+            continue
+        refs = _synonym_columns(vocabulary, token)
+        if refs:
+            reading.columns.append((position, position + 1, refs))
+            reading.used[position] = True
+        elif token in HEADCOUNT and (people := people_table(vocabulary)):
+            reading.counting = True
+            reading.count_end = position + 1
+            reading.tables.append((position, position + 1, people))
+            reading.used[position] = True
+        elif token in PEOPLE and (people := people_table(vocabulary)):
+            if token in _PRONOUNS and reading.tables:
+                continue  # "customers who ...": the customers
+            reading.tables.append((position, position + 1, people))
+            reading.used[position] = True
+    reading.tables.sort()
+
+
+def _synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
+    fragments = SYNONYMS.get(token, ())
+    return [
+        ColumnRef(table.name, column.name)
+        for fragment in fragments
+        for table in vocabulary.schema.tables
+        for column in table.columns
+        if column.is_number and fragment in words_of(column.name)
+    ]
+
+
+def _table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | None:
+    for fragment in fragments:
+        for table in vocabulary.schema.tables:
+            if any(word.startswith(fragment) for word in words_of(table.name)):
+                return table.name
+    return None
+
+
+def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
+    """ "with no orders", "without any employees", "never placed an order", "with 0 trips",
+    "nobody assigned", "not assigned to any project": rows of a table that must not exist."""
+    tokens = reading.tokens
+    for position, token in enumerate(tokens):
+        if token not in ABSENCE or (reading.used[position] and token not in PEOPLE):
+            continue
+        if token == "0" and position and tokens[position - 1] not in ("with", "have", "has"):
+            continue
+        absent = _absent_table(reading, position)
+        if absent is None:
+            continue
+        reading.absent.append(absent)
+        reading.tables = [
+            mention
+            for mention in reading.tables
+            if not (mention[2] == absent and mention[0] > position) and mention[0] != position
+        ]
+        reading.used[position] = True
+        for following in range(position + 1, min(position + 3, len(tokens))):
+            if tokens[following] in ("any", "a", "an", "single", "one"):
+                reading.used[following] = True
+
+
+def _absent_table(reading: Reading, position: int) -> str | None:
+    """The first table named or pointed to within a few words after ``position``."""
+    window = range(position + 1, position + 6)
+    named = [(start, table) for start, _, table in reading.tables if start in window]
+    if reading.tokens[position] in PEOPLE:  # "nobody assigned": the verb's table
+        named = []
+    hinted = [table for table in reading.hinted]
+    if named:
+        start, table = min(named)
+        if hinted and start > position + 1:  # "not assigned to any project"
+            return hinted[0]
+        return table
+    return hinted[0] if hinted else None
+
+
+def read_share(reading: Reading) -> None:
+    """ "what share of X are Y", "percentage of X that are Y": the pivot between them."""
+    tokens = reading.tokens
+    for position, token in enumerate(tokens):
+        if token in SHARE and not reading.used[position]:
+            for pivot in range(position + 2, len(tokens)):
+                if tokens[pivot] in _SHARE_PIVOTS:
+                    reading.share_pivot = pivot
+                    reading.mark(position, position + 1)
+                    reading.used[pivot] = True
+                    return
+
+
+def prefer_mentioned(reading: Reading, vocabulary: Vocabulary) -> None:
+    """Of the columns a word may name, those of tables the question names come first:
+    "projects by budget" is the projects' budget, not the departments'."""
+    mentioned = [table for _, _, table in reading.tables] + reading.hinted
+    mentioned += [ref.table for ref, _ in reading.values]
+    rank = {table: index for index, table in reversed(list(enumerate(mentioned)))}
+    reading.columns = [
+        (start, end, sorted(refs, key=lambda ref: rank.get(ref.table, len(rank))))
+        for start, end, refs in reading.columns
+    ]

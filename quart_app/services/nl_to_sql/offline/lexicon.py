@@ -1,0 +1,111 @@
+"""The English the offline engine ships with: abbreviations, synonyms and verb forms.
+
+Small on purpose. Everything else comes from the schema: its table and column
+names (split on ``_`` and CamelCase, abbreviations expanded, unit suffixes
+dropped), its comments, and the values found in its text columns.
+"""
+
+from __future__ import annotations
+
+# Abbreviations in names, and the word people use for them.
+ABBREVIATIONS = {
+    "dept": "department", "emp": "employee", "empl": "employee", "qty": "quantity",
+    "amt": "amount", "dist": "distance", "num": "number", "no": "number", "desc": "description",
+    "addr": "address", "cust": "customer", "prod": "product", "mgr": "manager",
+    "loc": "location", "cat": "category", "acct": "account", "txn": "transaction",
+    "trx": "transaction", "dt": "date", "ts": "timestamp", "veh": "vehicle", "drv": "driver",
+    "inv": "invoice", "pmt": "payment", "svc": "service", "maint": "maintenance",
+    "org": "organisation", "pct": "percent", "avg": "average", "tot": "total", "cnt": "count",
+    "yr": "year", "mo": "month", "hrs": "hours", "mins": "minutes", "min": "minutes",
+    "km": "kilometres", "kms": "kilometres", "stu": "student", "instr": "instructor",
+    "enr": "enrollment", "reg": "registration", "sub": "subscription",
+}  # fmt: skip
+
+# Suffixes that give a number's unit, not its meaning: ``amount_usd`` is an amount.
+UNITS = frozenset(
+    "usd eur gbp jpy chf cad aud cents eur km kms mi miles kg kgs lbs l litres liters ml pct"
+    " percent min mins minutes sec secs seconds hrs h ms".split()
+)
+
+# Words that name no column themselves but point to columns whose names hold one
+# of the fragments: "highest paid" orders by salary, "revenue" sums amounts.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("pay", "paid", "earn", "earns", "earned", "earning", "earnings", "wage", "wages",
+         "salaries", "compensation", "income"),
+        ("salary", "wage", "pay", "compensation"),
+    ),
+    **dict.fromkeys(("expensive", "pricey", "priciest", "cheap", "cheapest", "costly"),
+                    ("price", "cost", "fee", "amount")),
+    **dict.fromkeys(("long", "longest", "shortest", "far", "farthest", "furthest"),
+                    ("distance", "dist", "duration", "length", "km", "miles")),
+    **dict.fromkeys(("heavy", "heaviest", "lightest"), ("weight", "kg", "mass")),
+    **dict.fromkeys(("old", "oldest_age", "age"), ("age",)),
+    **dict.fromkeys(("spend", "spent", "spending"), ("amount", "cost", "total", "price", "spend")),
+}  # fmt: skip
+
+# Words for money made; summed from an amount column, or quantity times price.
+MONEY_WORDS = frozenset(
+    {"revenue", "sales", "turnover", "earnings", "income", "takings", "billed", "billing"}
+)
+MONEY_COLUMNS = ("revenue", "amount", "total", "sales", "value", "price", "fee", "cost")
+
+# Words that mean a count of rows of the people table ("headcount by job title").
+HEADCOUNT = frozenset({"headcount", "head", "staffing"})
+# Words that name the table of people, whatever it is called.
+PEOPLE = frozenset(
+    {"people", "person", "persons", "staff", "employees", "employee", "workers", "worker",
+     "nobody", "noone", "anyone", "anybody", "someone", "somebody", "everyone", "hire", "hires",
+     "who", "whom"}
+)  # fmt: skip
+PEOPLE_TABLES = (
+    "employee", "staff", "person", "people", "worker", "user", "member", "driver", "student",
+    "patient", "customer", "instructor", "teacher", "doctor", "agent", "contact",
+)  # fmt: skip
+PEOPLE_COLUMNS = ("first_name", "last_name", "full_name", "surname", "given_name", "firstname")
+
+# Verbs of recording: "hours logged", "time booked". They point to the table that
+# holds what was recorded (a name with one of these fragments), else mean nothing.
+RECORDING = frozenset(
+    {"logged", "log", "logs", "logging", "booked", "recorded", "tracked", "clocked", "entered"}
+)
+RECORD_TABLES = ("timesheet", "time", "log", "entry", "entries", "record", "booking", "shift")
+
+# Metadata timestamps: a table's date column is another one when it has one.
+BOOKKEEPING = ("created", "updated", "modified", "submitted", "inserted", "loaded", "deleted")
+
+# Numbers that are summed when asked for per group or "how many" of; others averaged.
+AVERAGED = ("price", "rate", "percent", "pct", "score", "rating", "age", "ratio", "avg", "speed")
+
+# Negation: what follows names the rows that must not exist.
+ABSENCE = frozenset({"no", "without", "never", "nobody", "none", "zero", "0", "not", "noone"})
+
+# Shares: "what share of projects are completed".
+SHARE = frozenset({"share", "percentage", "percent", "proportion", "fraction", "ratio"})
+
+
+def verb_forms(stem: str) -> set[str]:
+    """``hire`` → hire, hires, hired, hiring; ``submit`` → submitted; ``ship`` → shipped."""
+    forms = {stem, stem + "s"}
+    if stem.endswith("e"):
+        forms |= {stem + "d", stem[:-1] + "ing"}
+    elif stem.endswith("y") and len(stem) > 2 and stem[-2] not in "aeiou":
+        forms |= {stem[:-1] + "ied", stem + "ing"}
+    else:
+        forms |= {stem + "ed", stem + "ing"}
+        if (
+            len(stem) >= 3
+            and stem[-1] in "tpgnmdb"
+            and stem[-2] in "aeiou"
+            and stem[-3] not in "aeiou"
+        ):
+            forms |= {stem + stem[-1] + "ed", stem + stem[-1] + "ing"}
+    return forms
+
+
+def noun_stem(word: str) -> str | None:
+    """The verb in a noun: assignment → assign, enrollment → enroll, registration → register."""
+    for suffix in ("ments", "ment"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)]
+    return None

@@ -1,0 +1,90 @@
+"""Time in a question: "in 2020", "in March 2025", "before 2018", "the last 30 days"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+BOUNDS = {"before": "before", "until": "before", "after": "after", "since": "since"}
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFilter:
+    kind: Literal["year", "month", "recent"]
+    position: int = 0  # where the phrase starts in the question
+    year: int = 0
+    month: int = 0
+    amount: int = 0
+    unit: str = "day"
+    bound: Literal["in", "before", "after", "since"] = "in"
+
+    def describe(self) -> str:
+        if self.kind == "recent":
+            return f"the last {self.amount} {self.unit}{'s' if self.amount != 1 else ''} of data"
+        period = str(self.year) if self.kind == "year" else f"{self.year}-{self.month:02d}"
+        return period if self.bound == "in" else f"{self.bound} {period}"
+
+    def period(self) -> tuple[str, str]:
+        """The first day of the year or month, and the first day after it."""
+        if self.kind == "year":
+            return f"{self.year}-01-01", f"{self.year + 1}-01-01"
+        following = (self.year + self.month // 12, self.month % 12 + 1)
+        return f"{self.year}-{self.month:02d}-01", f"{following[0]}-{following[1]:02d}-01"
+
+
+def find_times(tokens: list[str]) -> list[tuple[TimeFilter, int, int]]:
+    """Each time phrase: its filter, and where it starts and ends in ``tokens``."""
+    found = []
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        bound = BOUNDS.get(tokens[position - 1], "in") if position else "in"
+        start = position - 1 if bound != "in" else position
+        if token in ("last", "past", "previous", "recent") and position + 1 < len(tokens):
+            amount, unit_at = (
+                (int(following), position + 2) if following.isdecimal() else (1, position + 1)
+            )
+            unit = tokens[unit_at].rstrip("s") if unit_at < len(tokens) else ""
+            if unit in ("day", "week", "month", "year"):
+                found.append(
+                    (
+                        TimeFilter("recent", position, amount=amount, unit=unit),
+                        position,
+                        unit_at + 1,
+                    )
+                )
+                position = unit_at + 1
+                continue
+        if token in MONTHS and following.isdecimal() and len(following) == 4:
+            time = TimeFilter("month", start, year=int(following), month=MONTHS[token], bound=bound)
+            found.append((time, start, position + 2))
+            position += 2
+            continue
+        if token.isdecimal() and len(token) == 4 and 1900 <= int(token) <= 2100:
+            found.append(
+                (TimeFilter("year", start, year=int(token), bound=bound), start, position + 1)
+            )
+        position += 1
+    return found

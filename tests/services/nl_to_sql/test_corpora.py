@@ -1,0 +1,73 @@
+"""The offline engine on databases it was not written for: question → SQL → rows, compared
+with the rows of gold SQL written before the engine saw the question."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from types import ModuleType
+
+import asyncpg
+import pytest
+
+from quart_app.errors import ConversionFailed
+from quart_app.services.nl_to_sql.offline.planner import translate
+from quart_app.services.nl_to_sql.offline.vocabulary import Vocabulary
+from tests.servers import TestDatabase
+from tests.services.nl_to_sql import corpus
+from tests.services.nl_to_sql.compare import same_result
+from tests.services.nl_to_sql.questions import Case
+
+CORPORA = {name: corpus.load(name) for name in corpus.NAMES}
+
+
+@pytest.fixture(scope="session", name="vocabularies")
+def fixture_vocabularies(database: TestDatabase) -> Iterator[dict[str, Vocabulary]]:
+    """Every corpus loaded into the run's database, and the vocabulary introspection gives."""
+
+    async def install() -> dict[str, Vocabulary]:
+        connection = await asyncpg.connect(database.url)
+        try:
+            return {
+                name: Vocabulary.of(await corpus.install(connection, module))
+                for name, module in CORPORA.items()
+            }
+        finally:
+            await connection.close()
+
+    yield asyncio.run(install())
+
+
+def cases() -> Iterator[object]:
+    for name, module in CORPORA.items():
+        for case in module.CASES:
+            marks = (
+                [pytest.mark.xfail(reason=case.known_miss, strict=True)] if case.known_miss else []
+            )
+            yield pytest.param(module, case, id=f"{name}: {case.question}", marks=marks)
+
+
+@pytest.mark.parametrize(("module", "case"), cases())
+async def test_answers_match_the_gold_result(
+    module: ModuleType, case: Case, vocabularies: dict[str, Vocabulary], db: asyncpg.Connection
+) -> None:
+    sql = translate(case.question, vocabularies[module.NAME])
+    await corpus.use(db, module)
+    got = [list(row) for row in await db.fetch(sql)]
+    expected = [list(row) for row in await db.fetch(case.expected_sql)]
+    assert same_result(got, expected, ordered=case.ordered), (sql, got[:5], expected[:5])
+
+
+@pytest.mark.parametrize(
+    ("module", "question"),
+    [
+        pytest.param(module, question, id=f"{name}: {question}")
+        for name, module in CORPORA.items()
+        for question in module.UNANSWERABLE
+    ],
+)
+def test_refuses_what_it_cannot_map(
+    module: ModuleType, question: str, vocabularies: dict[str, Vocabulary]
+) -> None:
+    with pytest.raises(ConversionFailed, match="did not understand"):
+        translate(question, vocabularies[module.NAME])
