@@ -47,7 +47,7 @@ def cases() -> Iterator[object]:
             yield pytest.param(module, case, id=f"{name}: {case.question}", marks=marks)
 
 
-@pytest.mark.parametrize(("module", "case"), cases())
+@pytest.mark.parametrize(("module", "case"), list(cases()))
 async def test_answers_match_the_gold_result(
     module: ModuleType, case: Case, vocabularies: dict[str, Vocabulary], db: asyncpg.Connection
 ) -> None:

@@ -14,7 +14,7 @@ from quart_app.services.nl_to_sql.schema import introspect
 from quart_app.services.sql_safety import check_sql
 from tests.services.nl_to_sql.compare import same_result
 from tests.services.nl_to_sql.demo_schema import DEMO_SCHEMA, without_samples
-from tests.services.nl_to_sql.questions import CASES, HELD_OUT, UNANSWERABLE, Case
+from tests.services.nl_to_sql.questions import ABSENCE, CASES, HELD_OUT, UNANSWERABLE, Case
 
 VOCABULARY = Vocabulary.of(DEMO_SCHEMA)
 # Through the whole service: a count, a top-N over joins in order, a filter on a value.
@@ -35,14 +35,18 @@ def by_question(case: Case) -> str:
     return case.question
 
 
-@pytest.mark.parametrize("case", [marked(case) for case in CASES + HELD_OUT], ids=by_question)
+@pytest.mark.parametrize(
+    "case", [marked(case) for case in CASES + HELD_OUT + ABSENCE], ids=by_question
+)
 def test_each_question_becomes_one_statement_the_check_accepts(case: Case) -> None:
     sql = translate(case.question, VOCABULARY)
     checked = check_sql(sql)
     assert checked.kind == "query" and checked.sql.startswith("SELECT"), sql
 
 
-@pytest.mark.parametrize("case", [marked(case) for case in CASES + HELD_OUT], ids=by_question)
+@pytest.mark.parametrize(
+    "case", [marked(case) for case in CASES + HELD_OUT + ABSENCE], ids=by_question
+)
 async def test_answers_match_the_expected_result(case: Case, db: asyncpg.Connection) -> None:
     sql = translate(case.question, VOCABULARY)
     got = [list(row) for row in await db.fetch(sql)]

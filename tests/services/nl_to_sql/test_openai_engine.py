@@ -55,6 +55,8 @@ async def test_streams_the_reply_and_extracts_fenced_sql(
     assert len(partial) > 5  # one event per streamed piece
     assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(partial))
     assert partial[-1] == GOOD_SQL
+    (converted,) = [e for e in events if e["topic"] == "nl-to-sql" and e["status"] == "success"]
+    assert converted["metadata"]["interpretation"] is None  # the offline engine's alone
     request = fake.requests[-1]
     assert request["headers"]["authorization"] == "Bearer test-key"
     assert request["body"]["stream"] is True and request["body"]["model"] == "fake-sql"

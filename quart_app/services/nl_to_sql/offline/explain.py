@@ -13,7 +13,10 @@ def describe(plan: Plan, reading: Reading) -> str:
     groups = [_name(group) for group in ([plan.entity] if plan.entity else []) + plan.groups]
     if groups:
         parts.append("per " + ", ".join(groups))
-    filters = [f"{_name(ref)} = {value!r}" for ref, value in plan.values]
+    filters = [
+        f"{_name(ref)} is empty" if value is None else f"{_name(ref)} = {value!r}"
+        for ref, value in plan.values
+    ]
     filters += [f"{_name(ref)} in {time.describe()}" for time, ref in plan.times]
     for comparison in plan.comparisons:
         subject = (
@@ -22,6 +25,14 @@ def describe(plan: Plan, reading: Reading) -> str:
         filters.append(f"{subject} {comparison.operator} {comparison.number:g}")
     if filters:
         parts.append("where " + " and ".join(filters))
+    if plan.share:
+        share = [
+            f"{_name(ref)} is empty" if value is None else f"{_name(ref)} = {value!r}"
+            for ref, value in plan.share
+        ]
+        parts.append("share with " + " and ".join(share))
+    if plan.absent:
+        parts.append("with no " + ", ".join(plan.absent))
     if plan.order_column is not None:
         direction = "lowest" if plan.order == "asc" else "highest"
         parts.append(f"ordered by {_name(plan.order_column)}, {direction} first")
@@ -41,6 +52,8 @@ def _measure(plan: Plan) -> str:
         return f"rows of {plan.subject}"
     if measure.kind == "count":
         return f"count of {measure.table}"
+    if measure.kind == "share":
+        return f"percentage of {measure.table}"
     if measure.kind == "money":
         return f"sum of quantity * price in {measure.amounts}"
     if measure.kind == "entity_value":

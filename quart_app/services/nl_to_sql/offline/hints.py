@@ -6,22 +6,35 @@ from typing import TYPE_CHECKING
 
 from .lexicon import (
     ABSENCE,
+    ANONYMOUS,
     HEADCOUNT,
+    LEAST,
+    MOST,
     PEOPLE,
     PEOPLE_COLUMNS,
     PEOPLE_TABLES,
     RECORD_TABLES,
     RECORDING,
     SHARE,
+    SPELLINGS,
     SYNONYMS,
+    UNIT_WORDS,
+    VISITORS,
 )
-from .vocabulary import ColumnRef, Vocabulary, words_of
+from .vocabulary import ColumnRef, Vocabulary, meaning_of, unit_of, words_of
 
 if TYPE_CHECKING:
     from .reading import Reading
 
+SPENDING = frozenset({"spend", "spent", "spending"})
+_TIME_CONTEXT = frozenset(
+    """day days week weeks month months year years daily weekly monthly yearly quarter quarterly
+    first last latest earliest newest oldest recent recently when""".split()
+)
 _PRONOUNS = frozenset({"who", "whom", "anyone", "anybody", "someone", "somebody", "everyone"})
-_MODIFIERS = frozenset({"cost", "costs", "amount", "amounts", "figure", "figures", "bill"})
+_MODIFIERS = frozenset(
+    {"cost", "costs", "amount", "amounts", "figure", "figures", "bill", "weight", "total"}
+)
 _SHARE_PIVOTS = frozenset({"are", "is", "were", "was", "have", "has", "had", "that", "who"})
 
 
@@ -41,11 +54,17 @@ def people_table(vocabulary: Vocabulary) -> str | None:
 
 def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
     """Synonyms of columns, verbs of dates and tables, words for people and for counting."""
+    timed = bool(reading.times) or bool(_TIME_CONTEXT & set(reading.tokens))
+    amounts = _has_amounts(vocabulary)
     for position, token in enumerate(reading.tokens):
         if reading.used[position]:
             continue
-        if token in vocabulary.verbs:  # "hired" → hire_date
-            reading.time_columns.extend(vocabulary.verbs[token])
+        if token in vocabulary.verbs:  # "hired" → hire_date, and the table it is in
+            table = vocabulary.verbs[token][0].table
+            reading.verb_tables.append((position, table))
+            if timed:  # without time in the question, "work in Berlin" is no work_date
+                reading.time_columns.extend(vocabulary.verbs[token])
+                reading.hinted.append(table)
             reading.used[position] = True
         if token in vocabulary.table_verbs:  # "assigned" → project_assignments
             reading.hinted.append(vocabulary.table_verbs[token])
@@ -57,13 +76,19 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
             reading.used[position] = True
         if reading.used[position]:
             continue
+        if token in ANONYMOUS and _read_anonymous(reading, vocabulary, position):
+            continue
         if token in _MODIFIERS and any(end == position for _, end, _ in reading.columns):
             reading.used[position] = True  # "salary cost": the salary
             continue
-        refs = _synonym_columns(vocabulary, token)
+        refs = [] if token in SPENDING and amounts else _synonym_columns(vocabulary, token)
+        if token in SPENDING and refs and reading.aggregate is None:
+            reading.aggregate = "sum"  # "what did we spend on maintenance"
         if refs:
             reading.columns.append((position, position + 1, refs))
             reading.used[position] = True
+            if token in MOST | LEAST and reading.order is None:
+                reading.order = "desc" if token in MOST else "asc"
         elif token in HEADCOUNT and (people := people_table(vocabulary)):
             reading.counting = True
             reading.count_end = position + 1
@@ -77,15 +102,48 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
     reading.tables.sort()
 
 
-def _synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
-    fragments = SYNONYMS.get(token, ())
-    return [
-        ColumnRef(table.name, column.name)
-        for fragment in fragments
+def _read_anonymous(reading: Reading, vocabulary: Vocabulary, position: int) -> bool:
+    """ "anonymous": the nullable key to the people table is NULL, in a table the question
+    names ("page views did anonymous visitors make")."""
+    people = people_table(vocabulary)
+    named = [table for _, _, table in reading.tables]
+    for table in named:
+        for key in vocabulary.table(table).foreign_keys:
+            column = vocabulary.table(table).column(key.columns[0])
+            if key.table == people and len(key.columns) == 1 and column and column.nullable:
+                reading.values.append((ColumnRef(table, key.columns[0]), None))
+                reading.value_at.append(position)
+                reading.used[position] = True
+                following = position + 1
+                if following < len(reading.tokens) and reading.tokens[following] in VISITORS:
+                    reading.used[following] = True
+                    reading.tables = [m for m in reading.tables if m[0] != following]
+                return True
+    return False
+
+
+def _has_amounts(vocabulary: Vocabulary) -> bool:
+    """Whether spending is quantity times price (as on order lines), not a column's sum."""
+    return any(
+        any("quantity" in meaning_of(c.name) for c in table.columns)
+        and any("price" in meaning_of(c.name) for c in table.columns)
         for table in vocabulary.schema.tables
-        for column in table.columns
-        if column.is_number and fragment in words_of(column.name)
-    ]
+    )
+
+
+def _synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
+    """Number columns a word points to: by meaning ("paid" → salary) or unit ("km")."""
+    fragments = SYNONYMS.get(token, ())
+    units = UNIT_WORDS.get(SPELLINGS.get(token, token), ())
+    found = []
+    for table in vocabulary.schema.tables:
+        for column in table.columns:
+            if not column.is_number:
+                continue
+            meaning = set(meaning_of(column.name)) | set(words_of(column.name))
+            if meaning & set(fragments) or unit_of(column.name) in units:
+                found.append(ColumnRef(table.name, column.name))
+    return found
 
 
 def _table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | None:
@@ -127,6 +185,7 @@ def _absent_table(reading: Reading, position: int) -> str | None:
     if reading.tokens[position] in PEOPLE:  # "nobody assigned": the verb's table
         named = []
     hinted = [table for table in reading.hinted]
+    hinted += [table for start, table in reading.verb_tables if start in window]
     if named:
         start, table = min(named)
         if hinted and start > position + 1:  # "not assigned to any project"
@@ -154,7 +213,14 @@ def prefer_mentioned(reading: Reading, vocabulary: Vocabulary) -> None:
     mentioned = [table for _, _, table in reading.tables] + reading.hinted
     mentioned += [ref.table for ref, _ in reading.values]
     rank = {table: index for index, table in reversed(list(enumerate(mentioned)))}
+
+    def distance(ref: ColumnRef) -> tuple[int, int, int]:
+        rows = -vocabulary.table(ref.table).estimated_rows  # of equals, the facts
+        if ref.table in rank:
+            return (0, rank[ref.table], rows)
+        paths = [vocabulary.path(table, ref.table) for table in rank]
+        return (1, min((len(path) for path in paths if path is not None), default=99), rows)
+
     reading.columns = [
-        (start, end, sorted(refs, key=lambda ref: rank.get(ref.table, len(rank))))
-        for start, end, refs in reading.columns
+        (start, end, sorted(refs, key=distance)) for start, end, refs in reading.columns
     ]

@@ -21,6 +21,26 @@ ABBREVIATIONS = {
     "enr": "enrollment", "reg": "registration", "sub": "subscription",
 }  # fmt: skip
 
+# One spelling for names and questions alike: a "licence" is the license_class's.
+SPELLINGS = {
+    "licence": "license", "licences": "licenses", "kilometre": "kilometer",
+    "kilometres": "kilometers", "litre": "liter", "litres": "liters", "metre": "meter",
+    "metres": "meters", "centre": "center", "colour": "color", "authorised": "authorized",
+    "organisation": "organization", "organisations": "organizations", "catalogue": "catalog",
+    "programme": "program", "favourite": "favorite", "analyse": "analyze",
+}  # fmt: skip
+
+# Words for a unit, and the suffixes of the names of columns measured in it.
+UNIT_WORDS = {
+    **dict.fromkeys(("kilometers", "km", "kms"), ("km", "kms")),
+    **dict.fromkeys(("miles", "mi"), ("mi", "miles")),
+    **dict.fromkeys(("liters", "l"), ("l", "liters", "litres")),
+    **dict.fromkeys(("kilograms", "kg", "kgs", "weight", "tonnes", "tons"), ("kg", "kgs")),
+    **dict.fromkeys(("dollars", "usd"), ("usd",)),
+    **dict.fromkeys(("euros", "eur"), ("eur",)),
+    **dict.fromkeys(("minutes", "mins"), ("min", "mins", "minutes")),
+}  # fmt: skip
+
 # Suffixes that give a number's unit, not its meaning: ``amount_usd`` is an amount.
 UNITS = frozenset(
     "usd eur gbp jpy chf cad aud cents eur km kms mi miles kg kgs lbs l litres liters ml pct"
@@ -42,7 +62,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("heavy", "heaviest", "lightest"), ("weight", "kg", "mass")),
     **dict.fromkeys(("old", "oldest_age", "age"), ("age",)),
     **dict.fromkeys(("spend", "spent", "spending"), ("amount", "cost", "total", "price", "spend")),
+    **dict.fromkeys(("weight", "weighs", "weighed"), ("weight", "kg", "mass")),
 }  # fmt: skip
+
+# Superlatives that name their measure: "the longest trip" orders trips by distance.
+MOST = frozenset({"expensive", "priciest", "costliest", "longest", "farthest", "furthest",
+                  "heaviest"})  # fmt: skip
+LEAST = frozenset({"cheapest", "shortest", "lightest"})
 
 # Words for money made; summed from an amount column, or quantity times price.
 MONEY_WORDS = frozenset(
@@ -63,6 +89,10 @@ PEOPLE_TABLES = (
     "patient", "customer", "instructor", "teacher", "doctor", "agent", "contact",
 )  # fmt: skip
 PEOPLE_COLUMNS = ("first_name", "last_name", "full_name", "surname", "given_name", "firstname")
+
+# Rows with no person behind them: "anonymous page views" have no customer.
+ANONYMOUS = frozenset({"anonymous", "unregistered", "unknown", "guest", "guests"})
+VISITORS = frozenset({"visitor", "visitors", "user", "users", "people", "person", "someone"})
 
 # Verbs of recording: "hours logged", "time booked". They point to the table that
 # holds what was recorded (a name with one of these fragments), else mean nothing.

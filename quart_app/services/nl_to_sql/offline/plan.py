@@ -24,13 +24,13 @@ class Plan:
     measure: Measure | None = None
     entity: str | ColumnRef | None = None  # top-N over a table's rows or a column's values
     groups: list[ColumnRef | str] = field(default_factory=list)
-    values: list[tuple[ColumnRef, str]] = field(default_factory=list)
+    values: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # None: IS NULL
     times: list[tuple[TimeFilter, ColumnRef]] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     order: str | None = None
     order_column: ColumnRef | None = None
     limit: int | None = None
-    share: list[tuple[ColumnRef, str]] = field(default_factory=list)  # the share's condition
+    share: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # the share's condition
     absent: list[str] = field(default_factory=list)  # tables with no row for a subject row
     hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
     time_column: ColumnRef | None = None  # the date a verb names ("hired")

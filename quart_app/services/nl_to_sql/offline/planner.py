@@ -28,7 +28,9 @@ HARMLESS = frozenset(
     been being belong belongs belonging per cent percent its their them they value
     values worth highest lowest largest smallest distinct different unique ever so far time
     period recorded there recent latest newest oldest earliest expensive cheapest pricey
-    priciest popular busiest best worst date dates up place""".split()
+    priciest popular busiest best worst date dates up place drive drives drove driven driving
+    hauled haul hauling carried travelled traveled job jobs event events purchase purchases
+    transaction transactions us""".split()
 )
 _TIME_WORDS = {"newest", "latest", "recent", "oldest", "earliest"}
 _PRICE_WORDS = {"expensive", "cheapest", "priciest", "pricey", "cheap"}
@@ -160,6 +162,8 @@ def _measure(
         after_count = [table for start, _, table in reading.tables if start >= reading.count_end]
         target = (after_count[0] if reading.counting and after_count else None) or counted
         target = target or (table_mentions[0] if table_mentions else None)
+        if target is None and reading.values:  # "how many analysts are there"
+            target = reading.values[0][0].table
         if target is None:
             raise _fail(reading, "found nothing to count")
         return Measure("count", target)
@@ -169,13 +173,11 @@ def _measure(
         if column is not None and column.table != first_term:
             return Measure("aggregate", column.table, "sum", column.column)
     column = _numeric_column(reading, vocabulary)
-    if column is not None and (reading.groups or reading.order is not None) and (
-        reading.groups or first_term != column
-    ) and column != first_term:
+    ranked = isinstance(first_term, str) and first_term != getattr(column, "table", None)
+    if column is not None and (reading.groups or (reading.order is not None and ranked)):
         # "hours per month", "which project has the most hours": a number is totalled
-        function = "avg" if any(word in column.column for word in AVERAGED) else "sum"
-        if first_term is None or isinstance(first_term, ColumnRef) or first_term != column.table:
-            return Measure("aggregate", column.table, function, column.column)
+        function = "avg" if any(word in column.column.lower() for word in AVERAGED) else "sum"
+        return Measure("aggregate", column.table, function, column.column)
     if reading.groups:
         # "orders per status": rows are counted per group
         target = (
@@ -259,10 +261,13 @@ def _is_measure_column(reading: Reading, start: int) -> bool:
 
 
 def _table_after(reading: Reading, words: tuple[str, ...]) -> str | None:
+    """A table right after one of ``words``, values and "the" between allowed ("most late
+    trips")."""
     for start, _, table in reading.tables:
-        previous = reading.tokens[start - 1] if start > 0 else ""
-        before = reading.tokens[start - 2] if start > 1 else ""
-        if previous in words or (previous == "the" and before in words):
+        back = start - 1
+        while back >= 0 and (back in reading.value_at or reading.tokens[back] == "the"):
+            back -= 1
+        if back >= 0 and reading.tokens[back] in words:
             return table
     return None
 
@@ -302,12 +307,23 @@ def _subject(
 def _time_column(
     reading: Reading, vocabulary: Vocabulary, plan: Plan, time: TimeFilter
 ) -> ColumnRef:
-    # A table named just before the time phrase ("placed orders in 2024") owns it;
-    # otherwise the subject does, or the nearest joined table with a time column.
+    # A verb names it ("hired"); else a table named just before the time phrase owns it
+    # ("placed orders in 2024", not "per depot in 2024"); else the table a verb points to,
+    # what is measured, the subject, or the nearest joined table with a time column.
     if plan.time_column is not None:
         return plan.time_column
-    candidates = [table for _, end, table in reading.tables if 0 <= time.position - end <= 2]
-    candidates += plan.hinted + [plan.subject] + [table for table in plan.tables() if table != plan.subject]
+    candidates = [
+        table
+        for start, end, table in reading.tables
+        if 0 <= time.position - end <= 2
+        and (start == 0 or reading.tokens[start - 1] not in ("per", "by", "each", "every"))
+    ]
+    candidates += (
+        plan.hinted
+        + ([plan.measure.table] if plan.measure else [])
+        + [plan.subject]
+        + [table for table in plan.tables() if table != plan.subject]
+    )
     for name in candidates:
         column = vocabulary.time_column(vocabulary.table(name))
         if column is not None:
@@ -327,6 +343,8 @@ def _time_column(
 def _order_column(reading: Reading, vocabulary: Vocabulary, subject: str) -> ColumnRef | None:
     words = set(reading.tokens)
     table = vocabulary.table(subject)
+    if reading.time_columns and not _numeric_column(reading, vocabulary):
+        return reading.time_columns[0]  # "which vehicle did we acquire first"
     if words & _TIME_WORDS and (column := vocabulary.time_column(table)):
         return ColumnRef(subject, column)
     if words & _PRICE_WORDS and (column := price_column(table)):

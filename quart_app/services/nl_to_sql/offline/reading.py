@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import hints
+from .lexicon import SPELLINGS
 from .times import TimeFilter, find_times
 from .vocabulary import ColumnRef, Vocabulary
 
@@ -28,10 +29,23 @@ TIME_UNITS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "m
               "monthly": "month", "quarter": "quarter", "year": "year", "yearly": "year"}  # fmt: skip
 DESCENDING = frozenset(
     {"most", "highest", "largest", "biggest", "top", "best", "greatest", "newest", "latest", "recent",
-     "expensive", "priciest", "busiest", "popular"}
+     "expensive", "priciest", "busiest", "popular", "longest", "heaviest", "farthest",
+     "furthest", "last"}
 )  # fmt: skip
 ASCENDING = frozenset(
-    {"least", "lowest", "smallest", "fewest", "cheapest", "oldest", "earliest", "worst"}
+    {
+        "least",
+        "lowest",
+        "smallest",
+        "fewest",
+        "cheapest",
+        "oldest",
+        "earliest",
+        "worst",
+        "shortest",
+        "lightest",
+        "first",
+    }
 )
 GROUP_MARKERS = ("for each", "for every", "in each", "per", "by", "each")
 LIST_WORDS = frozenset(
@@ -62,7 +76,7 @@ class Reading:
     question: str
     tokens: list[str]
     used: list[bool]
-    values: list[tuple[ColumnRef, str]] = field(default_factory=list)
+    values: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # None: IS NULL
     value_at: list[int] = field(default_factory=list)  # where each value starts
     times: list[TimeFilter] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
@@ -82,16 +96,18 @@ class Reading:
     after_by: list[int] = field(default_factory=list)  # positions of words that follow "by"
     time_columns: list[ColumnRef] = field(default_factory=list)  # "hired" names hire_date
     hinted: list[str] = field(default_factory=list)  # tables a verb points to ("assigned")
+    verb_tables: list[tuple[int, str]] = field(default_factory=list)  # "serviced": MaintEvent
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
     share_pivot: int | None = None  # "what share of projects | are completed"
 
     def unused_words(self) -> list[str]:
         """Words not understood that may change the meaning: a number left over is one."""
-        return [
-            token
-            for token, used in zip(self.tokens, self.used, strict=True)
-            if not used and token not in FILLER
-        ]
+        found = []
+        for position, (token, used) in enumerate(zip(self.tokens, self.used, strict=True)):
+            after_be = position > 0 and self.tokens[position - 1] in ("are", "were", "is", "was")
+            if not used and (token not in FILLER or (token in ("all", "only") and after_be)):
+                found.append(token)  # "whose orders were all cancelled" is no filter
+        return found
 
     def ignored_words(self) -> list[str]:
         """The words the plan does not use: stop words, by the time a plan is made."""
@@ -108,7 +124,7 @@ def normalise(question: str) -> list[str]:
     text = re.sub(r"\$(\d)", r"\1", text)
     text = re.sub(r"[^\w\s.-]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
-    return text.split()
+    return [SPELLINGS.get(token, token) for token in text.split()]
 
 
 def read(question: str, vocabulary: Vocabulary) -> Reading:
@@ -173,6 +189,14 @@ def _read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
     for position, token in enumerate(tokens):
         operator = _COMPARATORS.get(token)
         if (
+            token in ("with", "exactly")
+            and position + 2 < len(tokens)
+            and _is_number(tokens[position + 1])
+        ):
+            following = tokens[position + 2]
+            if following in vocabulary.tables:  # "customers with 3 orders"
+                operator = "="
+        if (
             token == "at"
             and position + 1 < len(tokens)
             and tokens[position + 1] in ("least", "most")
@@ -187,6 +211,8 @@ def _read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
             end += 1
         if end >= len(tokens) or not _is_number(tokens[end]):
             continue
+        if operator == "=" and tokens[end] == "0":
+            continue  # "with 0 orders" is absence
         number = float(tokens[end])
         after = tokens[end + 1] if end + 1 < len(tokens) else ""
         counted = vocabulary.tables.get(after)
@@ -271,7 +297,7 @@ def _read_intent(reading: Reading) -> None:
             reading.mark(at, reading.count_end)
             break
     for position, token in enumerate(tokens):
-        if token in MONEY_WORDS:
+        if token in MONEY_WORDS and not reading.used[position]:
             reading.money = True
             reading.used[position] = True
         elif token in ("value", "values", "worth") and position > 0:
@@ -285,6 +311,10 @@ def _read_intent(reading: Reading) -> None:
             if token not in DESCENDING | ASCENDING or _qualifies_measure(reading, position):
                 reading.aggregate = AGGREGATES[token]
                 reading.used[position] = True
+                if not re.search(r"\b(which|what|who)\b", text):
+                    continue  # "lowest salary per job title": a minimum, not an order
+        if reading.used[position] and token not in AGGREGATES:
+            continue  # "last" of "the last 7 days"
         if token in DESCENDING and reading.order is None:
             reading.order = "desc"
             reading.used[position] = True
@@ -318,10 +348,16 @@ def _read_intent(reading: Reading) -> None:
 
 
 def _qualifies_measure(reading: Reading, position: int) -> bool:
+    """ "highest salary" is a maximum; "highest paid employees" orders employees."""
     following = set(reading.tokens[position + 1 : position + 3])
     if following & MONEY_WORDS:
         return True
-    return any(position < spot <= position + 2 for spot, _, _ in reading.columns)
+    if position + 1 < len(reading.tokens) and reading.tokens[position + 1] in AGGREGATES:
+        return False  # "highest average cost": the average is the measure, ranked
+    ends = [end for spot, end, _ in reading.columns if position < spot <= position + 2]
+    if not ends or reading.limit is not None:
+        return False
+    return not any(start == ends[0] for start, _, _ in reading.tables)
 
 
 def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
@@ -342,7 +378,8 @@ def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
                 reading.mark(at, after + 1)
                 continue
             for position, _, refs in reading.columns:
-                if position == after:
+                ranking = reading.order is not None or reading.limit is not None
+                if position == after and not (ranking and _measures(vocabulary, refs[0])):
                     reading.groups.append(refs[0])
                     reading.mark(at, after)
             for position, end, table in reading.tables:
@@ -359,6 +396,11 @@ def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
         ):
             reading.groups.append(f"time:{TIME_UNITS[token]}")  # "monthly revenue"
             reading.used[position] = True
+
+
+def _measures(vocabulary: Vocabulary, ref: ColumnRef) -> bool:
+    """A measure, not a key: "top 3 projects by budget" orders by it."""
+    return vocabulary.column(ref).is_number and not ref.column.lower().endswith("id")
 
 
 def singular_unit(word: str) -> str:

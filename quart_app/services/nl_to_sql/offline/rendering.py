@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ....errors import ConversionFailed
 from .plan import Plan, money_table, price_column, quantity_column
-from .vocabulary import ColumnRef, Join, Vocabulary, singular
+from .vocabulary import ColumnRef, Join, Vocabulary, singular, words_of
 
 
 class Renderer:
@@ -32,8 +32,7 @@ class Renderer:
                     self.fans_out = self.fans_out or join.fans_out
 
     def _alias(self, table: str) -> None:
-        words = [word for word in table.split("_") if word]
-        alias = "".join(word[0] for word in words) or "t"
+        alias = "".join(word[0] for word in words_of(table) if word[0].isalpha()) or "t"
         candidate, number = alias, 2
         while candidate in self.aliases.values():
             candidate, number = f"{alias}{number}", number + 1
@@ -91,7 +90,7 @@ class Renderer:
         )
 
     def _where(self) -> str:
-        conditions = [f"{self.ref(ref)} = {_literal(value)}" for ref, value in self.plan.values]
+        conditions = [self._equals(ref, value) for ref, value in self.plan.values]
         conditions += [self._none_in(table) for table in self.plan.absent]
         for time, ref in self.plan.times:
             column = self.ref(ref)
@@ -114,6 +113,11 @@ class Renderer:
                     f"{self.ref(comparison.column)} {comparison.operator} {_number(comparison.number)}"
                 )
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+    def _equals(self, ref: ColumnRef, value: str | None) -> str:
+        return (
+            f"{self.ref(ref)} IS NULL" if value is None else f"{self.ref(ref)} = {_literal(value)}"
+        )
 
     def _none_in(self, table: str) -> str:
         """NOT EXISTS over the foreign-key path from the subject to ``table``."""
@@ -151,9 +155,7 @@ class Renderer:
             return None
         alias = self.aliases[measure.table]
         if measure.kind == "share":
-            condition = " AND ".join(
-                f"{self.ref(ref)} = {_literal(value)}" for ref, value in self.plan.share
-            )
+            condition = " AND ".join(self._equals(ref, value) for ref, value in self.plan.share)
             rows = f"DISTINCT {', '.join(self.key(measure.table))}" if self.fans_out else "*"
             return (
                 f"round(100.0 * count({rows}) FILTER (WHERE {condition}) / "

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..schema import Column, Schema, Table
-from .lexicon import ABBREVIATIONS, BOOKKEEPING, UNITS, noun_stem, verb_forms
+from .lexicon import ABBREVIATIONS, BOOKKEEPING, SPELLINGS, UNITS, noun_stem, verb_forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,16 @@ class Join:
     right: str
     pairs: tuple[tuple[str, str], ...]
     fans_out: bool  # one row of ``left`` may match many of ``right``
+
+
+def _verbs(stem: str) -> set[str]:
+    """Every form of the verb in a date's name: ``hired`` and ``hire`` give hire, hired, hiring."""
+    bases = {stem}
+    if stem.endswith("ed") and len(stem) > 4:
+        bases |= {stem[:-1], stem[:-2]}
+        if stem[-3] == stem[-4]:  # "shipped"
+            bases.add(stem[:-3])
+    return {form for base in bases for form in verb_forms(base)}
 
 
 def plural(word: str) -> str:
@@ -57,10 +67,10 @@ def words_of(name: str) -> list[str]:
 
 def meaning_of(name: str) -> list[str]:
     """The words a name means: abbreviations expanded, unit suffixes and ``fk`` dropped."""
-    words = [ABBREVIATIONS.get(word, word) for word in words_of(name) if word not in ("fk", "tbl")]
+    words = [word for word in words_of(name) if word not in ("fk", "tbl")]
     while len(words) > 1 and words[-1] in UNITS:
         words.pop()
-    return words
+    return [SPELLINGS.get(word, ABBREVIATIONS.get(word, word)) for word in words]
 
 
 def _forms(words: list[str]) -> set[str]:
@@ -69,6 +79,12 @@ def _forms(words: list[str]) -> set[str]:
         return set()
     base = [*words[:-1], singular(words[-1])]
     return {" ".join(words), " ".join(base), " ".join([*base[:-1], plural(base[-1])])}
+
+
+def unit_of(name: str) -> str | None:
+    """``dist_km`` → km; ``qty_l`` → l; None when the name ends in no unit."""
+    words = words_of(name)
+    return words[-1] if len(words) > 1 and words[-1] in UNITS else None
 
 
 def _time_stem(column: str) -> list[str]:
@@ -106,6 +122,14 @@ class Vocabulary:
             if len(names) == 1:  # "items" for order_items, when no other table ends so
                 vocabulary.tables.setdefault(word, names[0])
                 vocabulary.tables.setdefault(plural(word), names[0])
+        first_words: dict[str, list[str]] = {}
+        for table in schema.tables:
+            words = meaning_of(table.name) or words_of(table.name)
+            if len(words) > 1:  # "maintenance" for MaintEvent, "fuel" for fuel_txn
+                first_words.setdefault(words[0], []).append(table.name)
+        for word, names in first_words.items():
+            if len(names) == 1:
+                vocabulary.tables.setdefault(word, names[0])
         for table in schema.tables:
             for column in table.columns:
                 vocabulary._add_column(table, column)
@@ -121,7 +145,7 @@ class Vocabulary:
             self.columns.setdefault(phrase, []).append(ref)
         if column.is_time:
             stem = _time_stem(column.name)
-            for form in verb_forms(stem[-1]) if stem else ():
+            for form in _verbs(stem[-1]) if stem else ():
                 self.verbs.setdefault(form, []).append(ref)
         for value in column.values:
             if len(value) < 2 or value.isdecimal():

@@ -177,112 +177,185 @@ COMMENT ON COLUMN student.fk_advisor_id IS 'Academic advisor (an instructor)';
 """
 
 CASES = [
-    Case("How many PhD students are there?",
-         "SELECT count(*) FROM student WHERE program_cd = 'PhD'"),
-    Case("What is the highest salary paid to a lecturer?",
-         "SELECT max(salary_usd) FROM instructor WHERE rank_cd = 'Lecturer'"),
-    Case("What is the combined budget of all departments?",
-         "SELECT sum(budget) FROM departments"),
-    Case("What's the average salary of our instructors?",
-         "SELECT round(avg(salary_usd), 2) FROM instructor"),
-    Case("What is the cheapest course fee in euros?",
-         "SELECT min(fee_eur) FROM courses"),
-    Case("Average instructor salary by rank",
-         "SELECT rank_cd, round(avg(salary_usd), 2) FROM instructor GROUP BY rank_cd"),
-    Case("Student headcount per degree program",
-         "SELECT program_cd, count(*) FROM student GROUP BY program_cd"),
-    Case("Number of instructors in each department",
-         "SELECT d.dept_name, count(*) FROM instructor i JOIN departments d ON d.dept_id = i.fk_dept_id "
-         "GROUP BY d.dept_name"),
-    Case("How many courses belong to the physics department?",
-         "SELECT count(*) FROM courses c JOIN departments d ON d.dept_id = c.fk_dept_id "
-         "WHERE d.dept_name = 'Physics'"),
-    Case("How many enrollments were there in History courses?",
-         "SELECT count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
-         "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
-         "WHERE d.dept_name = 'History'"),
-    Case("How many sections were taught by Chemistry instructors?",
-         "SELECT count(*) FROM sections x JOIN instructor i ON i.\"InstructorId\" = x.fk_instructor_id "
-         "JOIN departments d ON d.dept_id = i.fk_dept_id WHERE d.dept_name = 'Chemistry'"),
-    Case("Which course has the most enrollments?",
-         "SELECT x.fk_course_id, count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
-         "GROUP BY x.fk_course_id ORDER BY 2 DESC LIMIT 1"),
-    Case("Which instructor has taught the most sections?",
-         "SELECT fk_instructor_id, count(*) FROM sections GROUP BY fk_instructor_id ORDER BY 2 DESC LIMIT 1"),
-    Case("Top 3 students by total tuition paid",
-         "SELECT fk_student_id, sum(amount_usd) FROM tuition_payments GROUP BY fk_student_id "
-         "ORDER BY 2 DESC LIMIT 3",
-         ordered=True),
-    Case("Show the 5 most expensive courses",
-         "SELECT course_id, fee_eur FROM courses ORDER BY fee_eur DESC LIMIT 5",
-         ordered=True),
-    Case("Which department has the largest budget?",
-         "SELECT dept_id, budget FROM departments ORDER BY budget DESC LIMIT 1"),
-    Case("How many withdrawn students are there?",
-         "SELECT count(*) FROM student WHERE status_cd = 'Withdrawn'"),
-    Case("How many summer sections have there been?",
-         "SELECT count(*) FROM sections WHERE term_cd = 'Summer'"),
-    Case("How many students were admitted in 2021?",
-         "SELECT count(*) FROM student WHERE admitted_on >= date '2021-01-01' AND admitted_on < date '2022-01-01'"),
-    Case("How many tuition payments were made in March 2024?",
-         "SELECT count(*) FROM tuition_payments "
-         "WHERE paid_at >= '2024-03-01' AND paid_at < '2024-04-01'"),
-    Case("How many advising sessions took place in the last 30 days?",
-         "SELECT count(*) FROM advising_sessions "
-         "WHERE met_at > (SELECT max(met_at) FROM advising_sessions) - interval '30 days'"),
-    Case("Total tuition collected per month in 2023",
-         "SELECT date_trunc('month', paid_at)::date, sum(amount_usd) FROM tuition_payments "
-         "WHERE paid_at >= '2023-01-01' AND paid_at < '2024-01-01' GROUP BY 1"),
-    Case("How many instructors were hired each year?",
-         "SELECT date_trunc('year', hire_dt)::date, count(*) FROM instructor GROUP BY 1"),
-    Case("How many advising sessions were there in 2022?",
-         "SELECT count(*) FROM advising_sessions "
-         "WHERE met_at >= timestamp '2022-01-01' AND met_at < timestamp '2023-01-01'"),
-    Case("How many enrollments happened in January 2023?",
-         "SELECT count(*) FROM enrollments "
-         "WHERE enrolled_at >= timestamp '2023-01-01' AND enrolled_at < timestamp '2023-02-01'"),
-    Case("How many students have never enrolled in a section?",
-         "SELECT count(*) FROM student s "
-         "WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.\"StudentId\" = s.\"StudentId\")"),
-    Case("Which courses have never been offered?",
-         "SELECT c.* FROM courses c WHERE NOT EXISTS (SELECT 1 FROM sections x WHERE x.fk_course_id = c.course_id)"),
-    Case("List the instructors who don't advise any students",
-         "SELECT i.* FROM instructor i "
-         "WHERE NOT EXISTS (SELECT 1 FROM student s WHERE s.fk_advisor_id = i.\"InstructorId\")"),
-    Case("How many students have made no tuition payments?",
-         "SELECT count(*) FROM student s "
-         "WHERE NOT EXISTS (SELECT 1 FROM tuition_payments p WHERE p.fk_student_id = s.\"StudentId\")"),
-    Case("What percentage of enrollments were dropped?",
-         "SELECT round(100.0 * count(*) FILTER (WHERE enr_status = 'Dropped') / count(*), 2) FROM enrollments"),
-    Case("What percentage of tuition payments were made by card?",
-         "SELECT round(100.0 * count(*) FILTER (WHERE method_cd = 'Card') / count(*), 2) FROM tuition_payments"),
-    Case("How many courses have a prerequisite?",
-         "SELECT count(*) FROM courses WHERE prereq_course_id IS NOT NULL"),
-    Case("List the courses whose prerequisite is an intro level course",
-         "SELECT c.* FROM courses c JOIN courses p ON p.course_id = c.prereq_course_id WHERE p.lvl = 'Intro'"),
-    Case("Average grade points by department",
-         "SELECT d.dept_name, round(avg(e.grade_pts), 2) FROM enrollments e "
-         "JOIN sections x ON x.section_id = e.section_id JOIN courses c ON c.course_id = x.fk_course_id "
-         "JOIN departments d ON d.dept_id = c.fk_dept_id GROUP BY d.dept_name"),
-    Case("How many A grades were given in Computer Science courses?",
-         "SELECT count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
-         "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
-         "WHERE d.dept_name = 'Computer Science' AND e.grade_ltr = 'A'"),
-    Case("Average advising session length in minutes for each topic",
-         "SELECT topic_cd, round(avg(minutes), 2) FROM advising_sessions GROUP BY topic_cd"),
-    Case("Total advising minutes by instructor rank",
-         "SELECT i.rank_cd, sum(a.minutes) FROM advising_sessions a "
-         "JOIN instructor i ON i.\"InstructorId\" = a.fk_instructor_id GROUP BY i.rank_cd"),
-    Case("How many students are advised by lecturers?",
-         "SELECT count(*) FROM student s JOIN instructor i ON i.\"InstructorId\" = s.fk_advisor_id "
-         "WHERE i.rank_cd = 'Lecturer'"),
-    Case("Which country outside the USA has the most students?",
-         "SELECT home_country, count(*) FROM student WHERE home_country <> 'USA' "
-         "GROUP BY home_country ORDER BY 2 DESC LIMIT 1"),
-    Case("How many different students have taken philosophy courses?",
-         "SELECT count(DISTINCT e.\"StudentId\") FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
-         "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
-         "WHERE d.dept_name = 'Philosophy'"),
+    Case(
+        "How many PhD students are there?", "SELECT count(*) FROM student WHERE program_cd = 'PhD'"
+    ),
+    Case(
+        "What is the highest salary paid to a lecturer?",
+        "SELECT max(salary_usd) FROM instructor WHERE rank_cd = 'Lecturer'",
+    ),
+    Case("What is the combined budget of all departments?", "SELECT sum(budget) FROM departments"),
+    Case(
+        "What's the average salary of our instructors?",
+        "SELECT round(avg(salary_usd), 2) FROM instructor",
+    ),
+    Case("What is the cheapest course fee in euros?", "SELECT min(fee_eur) FROM courses"),
+    Case(
+        "Average instructor salary by rank",
+        "SELECT rank_cd, round(avg(salary_usd), 2) FROM instructor GROUP BY rank_cd",
+    ),
+    Case(
+        "Student headcount per degree program",
+        "SELECT program_cd, count(*) FROM student GROUP BY program_cd",
+    ),
+    Case(
+        "Number of instructors in each department",
+        "SELECT d.dept_name, count(*) FROM instructor i JOIN departments d ON d.dept_id = i.fk_dept_id "
+        "GROUP BY d.dept_name",
+    ),
+    Case(
+        "How many courses belong to the physics department?",
+        "SELECT count(*) FROM courses c JOIN departments d ON d.dept_id = c.fk_dept_id "
+        "WHERE d.dept_name = 'Physics'",
+    ),
+    Case(
+        "How many enrollments were there in History courses?",
+        "SELECT count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
+        "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
+        "WHERE d.dept_name = 'History'",
+    ),
+    Case(
+        "How many sections were taught by Chemistry instructors?",
+        'SELECT count(*) FROM sections x JOIN instructor i ON i."InstructorId" = x.fk_instructor_id '
+        "JOIN departments d ON d.dept_id = i.fk_dept_id WHERE d.dept_name = 'Chemistry'",
+    ),
+    Case(
+        "Which course has the most enrollments?",
+        "SELECT x.fk_course_id, count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
+        "GROUP BY x.fk_course_id ORDER BY 2 DESC LIMIT 1",
+    ),
+    Case(
+        "Which instructor has taught the most sections?",
+        "SELECT fk_instructor_id, count(*) FROM sections GROUP BY fk_instructor_id ORDER BY 2 DESC LIMIT 1",
+    ),
+    Case(
+        "Top 3 students by total tuition paid",
+        "SELECT fk_student_id, sum(amount_usd) FROM tuition_payments GROUP BY fk_student_id "
+        "ORDER BY 2 DESC LIMIT 3",
+        ordered=True,
+    ),
+    Case(
+        "Show the 5 most expensive courses",
+        "SELECT course_id, fee_eur FROM courses ORDER BY fee_eur DESC LIMIT 5",
+        ordered=True,
+    ),
+    Case(
+        "Which department has the largest budget?",
+        "SELECT dept_id, budget FROM departments ORDER BY budget DESC LIMIT 1",
+    ),
+    Case(
+        "How many withdrawn students are there?",
+        "SELECT count(*) FROM student WHERE status_cd = 'Withdrawn'",
+    ),
+    Case(
+        "How many summer sections have there been?",
+        "SELECT count(*) FROM sections WHERE term_cd = 'Summer'",
+    ),
+    Case(
+        "How many students were admitted in 2021?",
+        "SELECT count(*) FROM student WHERE admitted_on >= date '2021-01-01' AND admitted_on < date '2022-01-01'",
+    ),
+    Case(
+        "How many tuition payments were made in March 2024?",
+        "SELECT count(*) FROM tuition_payments "
+        "WHERE paid_at >= '2024-03-01' AND paid_at < '2024-04-01'",
+    ),
+    Case(
+        "How many advising sessions took place in the last 30 days?",
+        "SELECT count(*) FROM advising_sessions "
+        "WHERE met_at > (SELECT max(met_at) FROM advising_sessions) - interval '30 days'",
+    ),
+    Case(
+        "Total tuition collected per month in 2023",
+        "SELECT date_trunc('month', paid_at)::date, sum(amount_usd) FROM tuition_payments "
+        "WHERE paid_at >= '2023-01-01' AND paid_at < '2024-01-01' GROUP BY 1",
+    ),
+    Case(
+        "How many instructors were hired each year?",
+        "SELECT date_trunc('year', hire_dt)::date, count(*) FROM instructor GROUP BY 1",
+    ),
+    Case(
+        "How many advising sessions were there in 2022?",
+        "SELECT count(*) FROM advising_sessions "
+        "WHERE met_at >= timestamp '2022-01-01' AND met_at < timestamp '2023-01-01'",
+    ),
+    Case(
+        "How many enrollments happened in January 2023?",
+        "SELECT count(*) FROM enrollments "
+        "WHERE enrolled_at >= timestamp '2023-01-01' AND enrolled_at < timestamp '2023-02-01'",
+    ),
+    Case(
+        "How many students have never enrolled in a section?",
+        "SELECT count(*) FROM student s "
+        'WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e."StudentId" = s."StudentId")',
+    ),
+    Case(
+        "Which courses have never been offered?",
+        "SELECT c.* FROM courses c WHERE NOT EXISTS (SELECT 1 FROM sections x WHERE x.fk_course_id = c.course_id)",
+    ),
+    Case(
+        "List the instructors who don't advise any students",
+        "SELECT i.* FROM instructor i "
+        'WHERE NOT EXISTS (SELECT 1 FROM student s WHERE s.fk_advisor_id = i."InstructorId")',
+    ),
+    Case(
+        "How many students have made no tuition payments?",
+        "SELECT count(*) FROM student s "
+        'WHERE NOT EXISTS (SELECT 1 FROM tuition_payments p WHERE p.fk_student_id = s."StudentId")',
+    ),
+    Case(
+        "What percentage of enrollments were dropped?",
+        "SELECT round(100.0 * count(*) FILTER (WHERE enr_status = 'Dropped') / count(*), 2) FROM enrollments",
+    ),
+    Case(
+        "What percentage of tuition payments were made by card?",
+        "SELECT round(100.0 * count(*) FILTER (WHERE method_cd = 'Card') / count(*), 2) FROM tuition_payments",
+    ),
+    Case(
+        "How many courses have a prerequisite?",
+        "SELECT count(*) FROM courses WHERE prereq_course_id IS NOT NULL",
+    ),
+    Case(
+        "List the courses whose prerequisite is an intro level course",
+        "SELECT c.* FROM courses c JOIN courses p ON p.course_id = c.prereq_course_id WHERE p.lvl = 'Intro'",
+    ),
+    Case(
+        "Average grade points by department",
+        "SELECT d.dept_name, round(avg(e.grade_pts), 2) FROM enrollments e "
+        "JOIN sections x ON x.section_id = e.section_id JOIN courses c ON c.course_id = x.fk_course_id "
+        "JOIN departments d ON d.dept_id = c.fk_dept_id GROUP BY d.dept_name",
+    ),
+    Case(
+        "How many A grades were given in Computer Science courses?",
+        "SELECT count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
+        "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
+        "WHERE d.dept_name = 'Computer Science' AND e.grade_ltr = 'A'",
+    ),
+    Case(
+        "Average advising session length in minutes for each topic",
+        "SELECT topic_cd, round(avg(minutes), 2) FROM advising_sessions GROUP BY topic_cd",
+    ),
+    Case(
+        "Total advising minutes by instructor rank",
+        "SELECT i.rank_cd, sum(a.minutes) FROM advising_sessions a "
+        'JOIN instructor i ON i."InstructorId" = a.fk_instructor_id GROUP BY i.rank_cd',
+    ),
+    Case(
+        "How many students are advised by lecturers?",
+        'SELECT count(*) FROM student s JOIN instructor i ON i."InstructorId" = s.fk_advisor_id '
+        "WHERE i.rank_cd = 'Lecturer'",
+    ),
+    Case(
+        "Which country outside the USA has the most students?",
+        "SELECT home_country, count(*) FROM student WHERE home_country <> 'USA' "
+        "GROUP BY home_country ORDER BY 2 DESC LIMIT 1",
+    ),
+    Case(
+        "How many different students have taken philosophy courses?",
+        'SELECT count(DISTINCT e."StudentId") FROM enrollments e JOIN sections x ON x.section_id = e.section_id '
+        "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
+        "WHERE d.dept_name = 'Philosophy'",
+    ),
 ]
 
 UNANSWERABLE = [
