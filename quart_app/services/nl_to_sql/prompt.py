@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .engine import Attempt
+from .offline.glossary import glossary
+from .offline.vocabulary import Vocabulary
 from .schema import Schema
 
 SYSTEM = """\
@@ -10,17 +12,23 @@ You translate questions about a PostgreSQL database into SQL.
 Answer with exactly one read-only PostgreSQL query (SELECT or WITH ... SELECT) in a
 ```sql fenced block, and nothing that changes data. Use only the tables and columns
 below; join along the foreign keys shown. Quote text values exactly as they appear in
-the listed values. Prefer explicit column lists and readable aliases.
+the listed values (match the question's words to them case-insensitively, singular or
+plural: "analysts" is 'Analyst'). "Last 30 days" and the like count back from the latest
+value in the data. Prefer explicit column lists and readable aliases.
 
 {schema}
-"""
+{glossary}"""
 
 
 def build_messages(
     schema: Schema, question: str, previous: Attempt | None = None
 ) -> list[dict[str, str]]:
+    lines = glossary(Vocabulary.of(schema))
+    words = (
+        "\nWORDS IN QUESTIONS AND WHAT THEY MEAN HERE\n" + "\n".join(lines) + "\n" if lines else ""
+    )
     messages = [
-        {"role": "system", "content": SYSTEM.format(schema=schema.describe())},
+        {"role": "system", "content": SYSTEM.format(schema=schema.describe(), glossary=words)},
         {"role": "user", "content": question},
     ]
     if previous is not None:

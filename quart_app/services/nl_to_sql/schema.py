@@ -88,9 +88,7 @@ class Schema:
                 if column.comment:
                     notes.append(column.comment.replace("\n", " "))
                 if column.values:
-                    notes.append(
-                        "values: " + ", ".join(repr(value) for value in column.values[:20])
-                    )
+                    notes.append("values: " + ", ".join(repr(value) for value in column.values))
                 elif column.samples:
                     notes.append("e.g. " + ", ".join(repr(value) for value in column.samples))
                 suffix = f"  -- {'; '.join(notes)}" if notes else ""

@@ -81,7 +81,7 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
         if token in _MODIFIERS and any(end == position for _, end, _ in reading.columns):
             reading.used[position] = True  # "salary cost": the salary
             continue
-        refs = [] if token in SPENDING and amounts else _synonym_columns(vocabulary, token)
+        refs = [] if token in SPENDING and amounts else synonym_columns(vocabulary, token)
         if token in SPENDING and refs and reading.aggregate is None:
             reading.aggregate = "sum"  # "what did we spend on maintenance"
         if refs:
@@ -131,7 +131,7 @@ def _has_amounts(vocabulary: Vocabulary) -> bool:
     )
 
 
-def _synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
+def synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
     """Number columns a word points to: by meaning ("paid" → salary) or unit ("km")."""
     fragments = SYNONYMS.get(token, ())
     units = UNIT_WORDS.get(SPELLINGS.get(token, token), ())

@@ -137,5 +137,23 @@ def noun_stem(word: str) -> str | None:
     """The verb in a noun: assignment → assign, enrollment → enroll, registration → register."""
     for suffix in ("ments", "ment"):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            return word[: -len(suffix)]
+            stem = word[: -len(suffix)]
+            return None if stem in _NOT_VERBS else stem
     return None
+
+
+# Nouns in -ment that name no action: a department is not something departed.
+_NOT_VERBS = frozenset({"depart", "apart", "docu", "instru", "seg", "ele", "mo", "comple", "argu"})
+
+
+def base_of(past: str) -> str:
+    """The verb in a past participle: hired → hire, assigned → assign, submitted → submit."""
+    if not past.endswith("ed") or len(past) <= 4:
+        return past
+    root = past[:-2]
+    if root[-1] == root[-2] and root[-1] not in "ls":  # submitted, shipped
+        return root[:-1]
+    consonant_after_vowel = root[-1] not in "aeiouwy" and root[-2] in "aeiou"
+    if consonant_after_vowel and not root.endswith(("er", "en", "on", "el", "it", "ot", "al")):
+        return root + "e"  # hired, created, arrived
+    return root

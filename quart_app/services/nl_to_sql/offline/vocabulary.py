@@ -12,7 +12,15 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..schema import Column, Schema, Table
-from .lexicon import ABBREVIATIONS, BOOKKEEPING, SPELLINGS, UNITS, noun_stem, verb_forms
+from .lexicon import (
+    ABBREVIATIONS,
+    BOOKKEEPING,
+    SPELLINGS,
+    UNITS,
+    base_of,
+    noun_stem,
+    verb_forms,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +41,7 @@ class Join:
 
 def _verbs(stem: str) -> set[str]:
     """Every form of the verb in a date's name: ``hired`` and ``hire`` give hire, hired, hiring."""
-    bases = {stem}
-    if stem.endswith("ed") and len(stem) > 4:
-        bases |= {stem[:-1], stem[:-2]}
-        if stem[-3] == stem[-4]:  # "shipped"
-            bases.add(stem[:-3])
-    return {form for base in bases for form in verb_forms(base)}
+    return verb_forms(base_of(stem)) | {stem}
 
 
 def plural(word: str) -> str:
