@@ -167,10 +167,11 @@ def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
         if absent is None:
             continue
         reading.absent.append(absent)
+        window = range(position, position + 6)  # the absent phrase: "never enrolled in a section"
         reading.tables = [
             mention
             for mention in reading.tables
-            if not (mention[2] == absent and mention[0] > position) and mention[0] != position
+            if not (mention[2] == absent and mention[0] > position) and mention[0] not in window
         ]
         reading.used[position] = True
         for following in range(position + 1, min(position + 3, len(tokens))):

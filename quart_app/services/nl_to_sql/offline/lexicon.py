@@ -18,7 +18,9 @@ ABBREVIATIONS = {
     "org": "organisation", "pct": "percent", "avg": "average", "tot": "total", "cnt": "count",
     "yr": "year", "mo": "month", "hrs": "hours", "mins": "minutes", "min": "minutes",
     "km": "kilometres", "kms": "kilometres", "stu": "student", "instr": "instructor",
-    "enr": "enrollment", "reg": "registration", "sub": "subscription",
+    "enr": "enrollment", "reg": "registration", "sub": "subscription", "pts": "points",
+    "lvl": "level", "bldg": "building", "prereq": "prerequisite", "est": "established",
+    "nm": "name", "ltr": "letter", "cd": "code", "dob": "birth",
 }  # fmt: skip
 
 # One spelling for names and questions alike: a "licence" is the license_class's.
@@ -40,6 +42,9 @@ UNIT_WORDS = {
     **dict.fromkeys(("euros", "eur"), ("eur",)),
     **dict.fromkeys(("minutes", "mins"), ("min", "mins", "minutes")),
 }  # fmt: skip
+
+# Suffixes that say how a value is written, not what it is: ``rank_cd`` is a rank.
+DESCRIPTORS = frozenset({"cd", "code", "nm", "txt", "ltr"})
 
 # Suffixes that give a number's unit, not its meaning: ``amount_usd`` is an amount.
 UNITS = frozenset(

@@ -33,12 +33,14 @@ class Plan:
     share: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # the share's condition
     absent: list[str] = field(default_factory=list)  # tables with no row for a subject row
     hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
+    named: list[str] = field(default_factory=list)  # other tables the question names
     time_column: ColumnRef | None = None  # the date a verb names ("hired")
 
     def tables(self) -> list[str]:
         found = [self.subject]
         parts: list[object] = [
             *self.hinted,
+            *self.named,
             self.measure,
             self.entity,
             *self.groups,

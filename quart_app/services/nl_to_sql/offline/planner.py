@@ -30,7 +30,8 @@ HARMLESS = frozenset(
     period recorded there recent latest newest oldest earliest expensive cheapest pricey
     priciest popular busiest best worst date dates up place drive drives drove driven driving
     hauled haul hauling carried travelled traveled job jobs event events purchase purchases
-    transaction transactions us""".split()
+    transaction transactions us took take taken takes place collected given taught teach
+    teaches""".split()
 )
 _TIME_WORDS = {"newest", "latest", "recent", "oldest", "earliest"}
 _PRICE_WORDS = {"expensive", "cheapest", "priciest", "pricey", "cheap"}
@@ -111,6 +112,11 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     plan.absent = [table for table in dict.fromkeys(reading.absent) if table != subject]
     plan.hinted = [
         table for table in dict.fromkeys(reading.hinted) if table not in (subject, *plan.absent)
+    ]
+    plan.named = [  # every table named is joined: "enrollments in History courses"
+        table
+        for _, _, table in reading.tables
+        if table not in (subject, *plan.absent, *plan.hinted)
     ]
     plan.time_column = reading.time_columns[0] if reading.time_columns else None
     for time in reading.times:

@@ -120,6 +120,7 @@ class Reading:
 
 def normalise(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")  # typographic apostrophe
+    text = re.sub(r"n't\b", " not", text)
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\$(\d)", r"\1", text)
     text = re.sub(r"[^\w\s.-]", " ", text)

@@ -33,6 +33,8 @@ class Renderer:
 
     def _alias(self, table: str) -> None:
         alias = "".join(word[0] for word in words_of(table) if word[0].isalpha()) or "t"
+        if alias in _KEYWORDS:
+            alias += "_"  # "as" for advising_sessions
         candidate, number = alias, 2
         while candidate in self.aliases.values():
             candidate, number = f"{alias}{number}", number + 1
@@ -114,6 +116,11 @@ class Renderer:
                 )
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
+    def _distinct(self, table: str) -> str:
+        """A table's key for count(DISTINCT ...): a row value when it has several columns."""
+        key = self.key(table)
+        return key[0] if len(key) == 1 else f"({', '.join(key)})"
+
     def _equals(self, ref: ColumnRef, value: str | None) -> str:
         return (
             f"{self.ref(ref)} IS NULL" if value is None else f"{self.ref(ref)} = {_literal(value)}"
@@ -143,7 +150,7 @@ class Renderer:
     def _having(self) -> str:
         counts = [comparison for comparison in self.plan.comparisons if comparison.counted]
         parts = [
-            f"count(DISTINCT {', '.join(self.key(comparison.counted or ''))}) {comparison.operator} "
+            f"count(DISTINCT {self._distinct(comparison.counted or '')}) {comparison.operator} "
             f"{_number(comparison.number)}"
             for comparison in counts
         ]
@@ -156,7 +163,7 @@ class Renderer:
         alias = self.aliases[measure.table]
         if measure.kind == "share":
             condition = " AND ".join(self._equals(ref, value) for ref, value in self.plan.share)
-            rows = f"DISTINCT {', '.join(self.key(measure.table))}" if self.fans_out else "*"
+            rows = f"DISTINCT {self._distinct(measure.table)}" if self.fans_out else "*"
             return (
                 f"round(100.0 * count({rows}) FILTER (WHERE {condition}) / "
                 f"nullif(count({rows}), 0), 2)"
@@ -164,7 +171,7 @@ class Renderer:
         if measure.kind == "count":
             if measure.table == self.plan.subject and not self.fans_out and not self.plan.entity:
                 return "count(*)"
-            return f"count(DISTINCT {', '.join(self.key(measure.table))})"
+            return f"count(DISTINCT {self._distinct(measure.table)})"
         if measure.kind in ("money", "entity_value"):
             money = money_table(self.vocabulary)
             assert money is not None
@@ -294,6 +301,12 @@ def _quote(identifier: str) -> str:
 
 _RESERVED = frozenset(
     {"order", "user", "group", "select", "from", "where", "table", "limit", "offset"}
+)
+
+
+_KEYWORDS = frozenset(
+    """all and any as asc at by case cast do else end for from if in is limit not of
+    offset on only or order select table then to union user when where with""".split()
 )
 
 

@@ -15,6 +15,7 @@ from ..schema import Column, Schema, Table
 from .lexicon import (
     ABBREVIATIONS,
     BOOKKEEPING,
+    DESCRIPTORS,
     SPELLINGS,
     UNITS,
     base_of,
@@ -71,7 +72,7 @@ def words_of(name: str) -> list[str]:
 def meaning_of(name: str) -> list[str]:
     """The words a name means: abbreviations expanded, unit suffixes and ``fk`` dropped."""
     words = [word for word in words_of(name) if word not in ("fk", "tbl")]
-    while len(words) > 1 and words[-1] in UNITS:
+    while len(words) > 1 and (words[-1] in UNITS or words[-1] in DESCRIPTORS):
         words.pop()
     return [SPELLINGS.get(word, ABBREVIATIONS.get(word, word)) for word in words]
 
