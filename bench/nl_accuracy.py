@@ -29,9 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def evaluate(
     engine_root: Path | None, url: str, only: list[str], verbose: bool
 ) -> dict[str, dict[str, float]]:
-    if engine_root is not None:
+    if engine_root is not None:  # that tree's quart_app, this tree's questions
         sys.path.insert(0, str(engine_root))
-    sys.path.insert(1 if engine_root else 0, str(ROOT))
+        import quart_app  # noqa: F401  (its subpackages now load from engine_root)
+
+        sys.path.remove(str(engine_root))
+    sys.path.insert(0, str(ROOT))
     return asyncio.run(_evaluate(url, only, verbose))
 
 
@@ -57,7 +60,9 @@ async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[
     try:
         for name, (module, cases, unanswerable) in sets.items():
             await connection.execute("RESET search_path")
-            schema = await (corpus.install(connection, module) if module else introspect(connection))
+            schema = await (
+                corpus.install(connection, module) if module else introspect(connection)
+            )
             vocabulary = Vocabulary.of(schema)
             right, times = 0, []
             for case in cases:
@@ -104,7 +109,11 @@ async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[
 
 
 def table(columns: dict[str, dict[str, dict[str, float]]]) -> str:
-    lines = ["| set | " + " | ".join(f"{who}: right | refused | median ms | p95 ms" for who in columns) + " |"]
+    lines = [
+        "| set | "
+        + " | ".join(f"{who}: right | refused | median ms | p95 ms" for who in columns)
+        + " |"
+    ]
     lines.append("|---|" + "---:|---:|---:|---:|" * len(columns))
     names = next(iter(columns.values())).keys()
     for name in names:
@@ -112,7 +121,7 @@ def table(columns: dict[str, dict[str, dict[str, float]]]) -> str:
         for figures in columns.values():
             row = figures.get(name)
             if row is None:
-                cells.append("– | – | – | –")
+                cells.append("- | - | - | -")
                 continue
             share = 100 * row["right"] / row["cases"]
             cells.append(
@@ -129,7 +138,7 @@ def main() -> None:
     parser.add_argument("--peer", type=Path, help="another checkout whose engine to compare")
     parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)  # the peer's subprocess
     parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--sets", default="demo,hr,fleet,heldout", help="comma-separated")
+    parser.add_argument("--sets", default="demo,hr,fleet,university", help="comma-separated")
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     arguments = parser.parse_args()
     if arguments.url:  # the peer's subprocess: figures as JSON on stdout
@@ -145,12 +154,21 @@ def main() -> None:
         columns = {"this tree": evaluate(None, database.url, only, arguments.verbose)}
         if arguments.peer:
             reply = subprocess.run(
-                [sys.executable, __file__, "--engine", str(arguments.peer), "--url", database.url,
-                 "--sets", arguments.sets],  # fmt: skip
-                check=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--engine",
+                    str(arguments.peer),
+                    "--url",
+                    database.url,
+                    "--sets",
+                    arguments.sets,
+                ],
                 capture_output=True,
                 text=True,
             )
+            if reply.returncode:
+                raise SystemExit(f"the peer failed:\n{reply.stderr}")
             columns[str(arguments.peer)] = json.loads(reply.stdout)
     print(table(columns))
 

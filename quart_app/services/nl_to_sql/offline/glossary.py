@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .hints import people_table, synonym_columns
+from .hints import people_table, synonym_columns, table_named
 from .lexicon import RECORD_TABLES, RECORDING, SYNONYMS, UNIT_WORDS
-from .vocabulary import ColumnRef, Vocabulary, words_of
+from .vocabulary import ColumnRef, Vocabulary
 
 _LIMIT = 40  # lines: enough for the schema's own words, not a dictionary
+_WORDS = 6  # words per line, shortest first
 
 
 def glossary(vocabulary: Vocabulary) -> list[str]:
@@ -28,16 +29,16 @@ def glossary(vocabulary: Vocabulary) -> list[str]:
             targets[_name(ref)].append(word)
     for word, table in vocabulary.table_verbs.items():
         targets[f"rows of {table}"].append(word)
-    recorded = next(
-        (t.name for t in vocabulary.schema.tables for f in RECORD_TABLES if f in words_of(t.name)),
-        None,
-    )
+    recorded = table_named(vocabulary, RECORD_TABLES)
     if recorded:
         targets[f"rows of {recorded}"] += sorted(RECORDING)[:4]
     people = people_table(vocabulary)
     if people:
         targets[f"rows of {people} (people)"] += ["people", "staff", "who", "nobody"]
-    lines = [f"{', '.join(dict.fromkeys(words))} → {target}" for target, words in targets.items()]
+    lines = [
+        f"{', '.join(sorted(dict.fromkeys(words), key=len)[:_WORDS])} → {target}"
+        for target, words in targets.items()
+    ]
     return lines[:_LIMIT]
 
 

@@ -70,7 +70,7 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
             reading.hinted.append(vocabulary.table_verbs[token])
             reading.used[position] = True
         elif token in RECORDING:
-            recorded = _table_named(vocabulary, RECORD_TABLES)
+            recorded = table_named(vocabulary, RECORD_TABLES)
             if recorded:
                 reading.hinted.append(recorded)
             reading.used[position] = True
@@ -146,7 +146,7 @@ def synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
     return found
 
 
-def _table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | None:
+def table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | None:
     for fragment in fragments:
         for table in vocabulary.schema.tables:
             if any(word.startswith(fragment) for word in words_of(table.name)):
