@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from .plan import Plan
 from .reading import Reading
-from .vocabulary import ColumnRef
+from .vocabulary import ColumnRef, Join
 
 
-def describe(plan: Plan, reading: Reading) -> str:
-    """One line: measure and table, groups, filters, order and limit, and the words ignored."""
+def describe(plan: Plan, reading: Reading, joins: list[Join]) -> str:
+    """One line: measure and table, the joins, groups, filters, order and limit, and the
+    words ignored."""
     parts = [_measure(plan)]
+    if joins:
+        parts.append("joining " + " → ".join([plan.subject, *(join.right for join in joins)]))
     groups = [_name(group) for group in ([plan.entity] if plan.entity else []) + plan.groups]
     if groups:
         parts.append("per " + ", ".join(groups))
@@ -17,6 +20,7 @@ def describe(plan: Plan, reading: Reading) -> str:
         f"{_name(ref)} is empty" if value is None else f"{_name(ref)} = {value!r}"
         for ref, value in plan.values
     ]
+    filters += [f"{_name(ref)} is not {value!r}" for ref, value in plan.excluded]
     filters += [f"{_name(ref)} in {time.describe()}" for time, ref in plan.times]
     for comparison in plan.comparisons:
         subject = (

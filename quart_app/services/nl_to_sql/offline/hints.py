@@ -208,6 +208,40 @@ def read_share(reading: Reading) -> None:
                     return
 
 
+_EXCEPT = frozenset({"outside", "except", "excluding", "besides", "apart"})
+
+
+def read_exclusions(reading: Reading) -> None:
+    """ "outside the USA", "other than Berlin", "excluding interns": values ruled out."""
+    tokens = reading.tokens
+    for at in reading.value_at:
+        back = at - 1
+        while back >= 0 and tokens[back] in ("the", "from", "of"):
+            back -= 1
+        if back >= 0 and (
+            tokens[back] in _EXCEPT or tokens[back - 1 : back + 1] == ["other", "than"]
+        ):
+            reading.excluded_at.add(at)
+            reading.mark(back - (tokens[back] == "than"), at)
+
+
+def drop_echoes(reading: Reading) -> None:
+    """ "A grades", "Berlin city": a column named right after one of its own values says
+    nothing more."""
+    ends = {
+        at + len(value.split()): ref
+        for (ref, value), at in zip(reading.values, reading.value_at, strict=True)
+        if value is not None
+    }
+    kept = []
+    for start, end, refs in reading.columns:
+        if ends.get(start) in refs:
+            reading.mark(start, end)
+        else:
+            kept.append((start, end, refs))
+    reading.columns = kept
+
+
 def prefer_mentioned(reading: Reading, vocabulary: Vocabulary) -> None:
     """Of the columns a word may name, those of tables the question names come first:
     "projects by budget" is the projects' budget, not the departments'."""

@@ -31,6 +31,7 @@ class Plan:
     order_column: ColumnRef | None = None
     limit: int | None = None
     share: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # the share's condition
+    excluded: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # <> filters
     absent: list[str] = field(default_factory=list)  # tables with no row for a subject row
     hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
     named: list[str] = field(default_factory=list)  # other tables the question names
@@ -48,6 +49,7 @@ class Plan:
             *self.times,
             *self.comparisons,
             *self.share,
+            *self.excluded,
         ]
         for part in parts:
             for table in _tables_of(part):

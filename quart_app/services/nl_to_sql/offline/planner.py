@@ -19,7 +19,7 @@ from .reading import (
     read,
 )
 from .rendering import Renderer
-from .vocabulary import ColumnRef, Vocabulary, singular
+from .vocabulary import ColumnRef, Vocabulary, meaning_of, singular
 
 # Words that carry no meaning for the plan beyond what is read elsewhere.
 HARMLESS = frozenset(
@@ -47,7 +47,9 @@ def understand(question: str, vocabulary: Vocabulary) -> Translation:
     """One SELECT for ``question``; ``ConversionFailed`` says what was and was not understood."""
     reading = read(question, vocabulary)
     plan = _plan(reading, vocabulary)
-    return Translation(Renderer(plan, vocabulary).render(), describe(plan, reading))
+    renderer = Renderer(plan, vocabulary)
+    sql = renderer.render()
+    return Translation(sql, describe(plan, reading, renderer.joins))
 
 
 def translate(question: str, vocabulary: Vocabulary) -> str:
@@ -103,10 +105,15 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         measure,
         entity,
         groups,
-        [value for value, at in values if pivot is None or at < pivot],
+        [
+            value
+            for value, at in values
+            if (pivot is None or at < pivot) and at not in reading.excluded_at
+        ],
         comparisons=list(reading.comparisons),
     )
     plan.share = [value for value, at in values if pivot is not None and at > pivot]
+    plan.excluded = [value for value, at in values if at in reading.excluded_at]
     if pivot is not None and not plan.share:
         raise _fail(reading, "found no value to take the share of")
     plan.absent = [table for table in dict.fromkeys(reading.absent) if table != subject]
@@ -155,7 +162,7 @@ def _measure(
         assert amounts_table is not None
         return Measure("money", amounts_table, "sum", amounts=amounts_table)
     if reading.aggregate is not None and not reading.counting:
-        column = _numeric_column(reading, vocabulary)
+        column = _numeric_column(reading, vocabulary) or _amount_of(vocabulary, table_mentions)
         if column is None:
             raise _fail(reading, f"found no number column to take the {reading.aggregate} of")
         return Measure("aggregate", column.table, reading.aggregate, column.column)
@@ -166,6 +173,15 @@ def _measure(
         counted is not None and reading.order is not None and counted != first_term
     ):
         after_count = [table for start, _, table in reading.tables if start >= reading.count_end]
+        if reading.counting and reading.count_end in reading.value_at:
+            # "how many A grades", "how many diesel trucks": what the values describe, unless
+            # a table follows them at once
+            value = reading.values[reading.value_at.index(reading.count_end)]
+            end = reading.count_end + 1
+            while end in reading.value_at or end in [s for s, _, _ in reading.columns]:
+                end += 1
+            if not any(start == end for start, _, _ in reading.tables):
+                after_count = [value[0].table]
         target = (after_count[0] if reading.counting and after_count else None) or counted
         target = target or (table_mentions[0] if table_mentions else None)
         if target is None and reading.values:  # "how many analysts are there"
@@ -191,6 +207,23 @@ def _measure(
         )
         if target is not None:
             return Measure("count", target)
+    return None
+
+
+def _amount_of(vocabulary: Vocabulary, tables: list[str]) -> ColumnRef | None:
+    """ "total tuition paid": a named table's amount, when it has one number that is no key,
+    or one named amount, total, price, cost or fee."""
+    for name in tables:
+        numbers = [
+            column.name
+            for column in vocabulary.table(name).columns
+            if column.is_number and not _is_key(ColumnRef(name, column.name))
+        ]
+        named = [
+            n for n in numbers if set(meaning_of(n)) & {"amount", "total", "price", "cost", "fee"}
+        ]
+        if len(named) == 1 or len(numbers) == 1:
+            return ColumnRef(name, (named or numbers)[0])
     return None
 
 

@@ -98,6 +98,7 @@ class Reading:
     hinted: list[str] = field(default_factory=list)  # tables a verb points to ("assigned")
     verb_tables: list[tuple[int, str]] = field(default_factory=list)  # "serviced": MaintEvent
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
+    excluded_at: set[int] = field(default_factory=set)  # values ruled out ("outside the USA")
     share_pivot: int | None = None  # "what share of projects | are completed"
 
     def unused_words(self) -> list[str]:
@@ -138,6 +139,8 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     hints.read_words(reading, vocabulary)
     hints.read_absence(reading, vocabulary)
     hints.read_share(reading)
+    hints.read_exclusions(reading)
+    hints.drop_echoes(reading)
     hints.prefer_mentioned(reading, vocabulary)
     _read_intent(reading)
     _read_groups(reading, vocabulary)
@@ -168,7 +171,8 @@ def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
             candidates = [
                 (ref, value)
                 for ref, value in vocabulary.values[phrase]
-                if value not in vocabulary.casing or value in reading.question
+                if value not in vocabulary.casing
+                or re.search(rf"(?<!\w){re.escape(value)}(?!\w)", reading.question)
             ]
             if candidates and not any(reading.used[position : position + size]):
                 near = [found for found in candidates if found[0].table in mentioned]

@@ -93,6 +93,12 @@ class Renderer:
 
     def _where(self) -> str:
         conditions = [self._equals(ref, value) for ref, value in self.plan.values]
+        conditions += [
+            f"{self.ref(ref)} IS DISTINCT FROM {_literal(value)}"
+            if value is not None
+            else f"{self.ref(ref)} IS NOT NULL"
+            for ref, value in self.plan.excluded
+        ]
         conditions += [self._none_in(table) for table in self.plan.absent]
         for time, ref in self.plan.times:
             column = self.ref(ref)

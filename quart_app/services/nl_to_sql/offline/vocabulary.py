@@ -7,8 +7,8 @@ filters, and foreign keys become the join graph.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections import deque
 from dataclasses import dataclass, field
 
 from ..schema import Column, Schema, Table
@@ -38,6 +38,7 @@ class Join:
     right: str
     pairs: tuple[tuple[str, str], ...]
     fans_out: bool  # one row of ``left`` may match many of ``right``
+    optional: bool = False  # along a nullable key
 
 
 def _verbs(stem: str) -> set[str]:
@@ -56,7 +57,7 @@ def plural(word: str) -> str:
 def singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("ses", "xes", "ches", "shes")):
+    if word.endswith(("sses", "xes", "ches", "shes", "uses")):  # classes, boxes, buses
         return word[:-2]
     if word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
@@ -108,6 +109,7 @@ class Vocabulary:
     verbs: dict[str, list[ColumnRef]] = field(default_factory=dict)  # "hired" -> hire_date
     table_verbs: dict[str, str] = field(default_factory=dict)  # "assigned" -> assignments
     casing: set[str] = field(default_factory=set)  # values matched only as written
+    _joins: dict[str, list[Join]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, schema: Schema) -> Vocabulary:
@@ -137,7 +139,36 @@ class Vocabulary:
         for table in schema.tables:
             for column in table.columns:
                 vocabulary._add_column(table, column)
+        vocabulary._add_last_words()
+        vocabulary._add_roles()
         return vocabulary
+
+    def _add_last_words(self) -> None:
+        """ "country" for home_country, when no column is called so and no table either."""
+        found: dict[str, list[ColumnRef]] = {}
+        for table in self.schema.tables:
+            for column in table.columns:
+                words = meaning_of(column.name)
+                if len(words) > 1 and words[-1] not in _GENERIC:
+                    for phrase in _forms(words[-1:]):
+                        found.setdefault(phrase, []).append(ColumnRef(table.name, column.name))
+        for phrase, refs in found.items():
+            if phrase not in self.columns and phrase not in self.tables:
+                self.columns[phrase] = refs
+
+    def _add_roles(self) -> None:
+        """A key named for a role ("fk_advisor_id", "manager_id"): the role's verb ("advised",
+        "manage") names the table holding the key."""
+        for table in self.schema.tables:
+            for key in table.foreign_keys:
+                words = [w for w in meaning_of(key.columns[0]) if w != "id"]
+                role = words[-1] if words else ""
+                target = meaning_of(key.table) or words_of(key.table)
+                if singular(target[-1]) == role:  # fk_driver is a driver, no role
+                    continue
+                if role.endswith(("or", "er")) and len(role) > 5:
+                    for form in verb_forms(base_of(role[:-2] + "ed")):
+                        self.table_verbs.setdefault(form, table.name)
 
     def _add_column(self, table: Table, column: Column) -> None:
         ref = ColumnRef(table.name, column.name)
@@ -152,14 +183,14 @@ class Vocabulary:
             for form in _verbs(stem[-1]) if stem else ():
                 self.verbs.setdefault(form, []).append(ref)
         for value in column.values:
-            if len(value) < 2 or value.isdecimal():
+            if not value.strip() or value.isdecimal():
                 continue
             lower = value.lower()
             for phrase in _forms(lower.replace("_", " ").split()) | {lower}:
                 found = self.values.setdefault(phrase, [])
                 if (ref, value) not in found:
                     found.append((ref, value))
-            if lower in COMMON_WORDS:
+            if lower in COMMON_WORDS or len(value) < 2:  # "A grades": only as written
                 self.casing.add(value)
 
     def table(self, name: str) -> Table:
@@ -186,15 +217,25 @@ class Vocabulary:
         return (events or found or [None])[0]
 
     def joins(self, table: str) -> list[Join]:
+        found = self._joins.get(table)
+        if found is None:
+            found = self._joins[table] = self._find_joins(table)
+        return found
+
+    def _find_joins(self, table: str) -> list[Join]:
         found = []
         for other in self.schema.tables:
             for key in other.foreign_keys:
                 pairs = tuple(zip(key.columns, key.referenced, strict=True))
+                optional = any(
+                    (column := other.column(name)) is None or column.nullable
+                    for name in key.columns
+                )
                 if other.name == table:
-                    found.append(Join(table, key.table, pairs, fans_out=False))
+                    found.append(Join(table, key.table, pairs, False, optional))
                 if key.table == table:
                     found.append(
-                        Join(table, other.name, tuple((r, c) for c, r in pairs), fans_out=True)
+                        Join(table, other.name, tuple((r, c) for c, r in pairs), True, optional)
                     )
         return found
 
@@ -203,22 +244,36 @@ class Vocabulary:
         return self.path_from([start], goal)
 
     def path_from(self, starts: list[str], goal: str) -> list[Join] | None:
-        """The shortest chain of joins to ``goal`` from any of ``starts`` (the first wins ties)."""
+        """The shortest chain of joins to ``goal`` from any of ``starts``: fewest joins, then
+        fewest along optional keys (a student's advisor is a weaker tie than a section's
+        course), then the first found."""
         if goal in starts:
             return []
-        seen = set(starts)
-        queue: deque[tuple[str, list[Join]]] = deque((start, []) for start in starts)
-        while queue:
-            table, route = queue.popleft()
+        best: dict[str, tuple[int, int]] = {start: (0, 0) for start in starts}
+        heap: list[tuple[int, int, int, str, list[Join]]] = [
+            (0, 0, order, start, []) for order, start in enumerate(starts)
+        ]
+        counter = len(starts)
+        while heap:
+            hops, optional, _, table, route = heapq.heappop(heap)
+            if table == goal:
+                return route
+            if best.get(table, (hops, optional)) < (hops, optional):
+                continue
             for join in self.joins(table):
-                if join.right in seen:
+                cost = (hops + 1, optional + join.optional)
+                if join.right in best and best[join.right] <= cost:
                     continue
-                if join.right == goal:
-                    return [*route, join]
-                seen.add(join.right)
-                queue.append((join.right, [*route, join]))
+                best[join.right] = cost
+                counter += 1
+                heapq.heappush(heap, (*cost, counter, join.right, [*route, join]))
         return None
 
+
+# Last words of names too general to stand for the column alone.
+_GENERIC = frozenset(
+    "id name date at on number count total code type time value no key status amount".split()
+)
 
 # English words that are also values somewhere ("Data" department, "Active" status):
 # matched as values only when the question writes them as the data does.

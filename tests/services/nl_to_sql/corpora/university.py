@@ -224,7 +224,6 @@ CASES = [
         "Which course has the most enrollments?",
         "SELECT x.fk_course_id, count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
         "GROUP BY x.fk_course_id ORDER BY 2 DESC LIMIT 1",
-        known_miss="WRONG ROWS: ranks courses by code, not by course",
     ),
     Case(
         "Which instructor has taught the most sections?",
@@ -235,7 +234,6 @@ CASES = [
         "SELECT fk_student_id, sum(amount_usd) FROM tuition_payments GROUP BY fk_student_id "
         "ORDER BY 2 DESC LIMIT 3",
         ordered=True,
-        known_miss="'tuition' names the table, not its amount column: refused",
     ),
     Case(
         "Show the 5 most expensive courses",
@@ -272,7 +270,6 @@ CASES = [
         "Total tuition collected per month in 2023",
         "SELECT date_trunc('month', paid_at)::date, sum(amount_usd) FROM tuition_payments "
         "WHERE paid_at >= '2023-01-01' AND paid_at < '2024-01-01' GROUP BY 1",
-        known_miss="'tuition' names the table, not its amount column: refused",
     ),
     Case(
         "How many instructors were hired each year?",
@@ -302,7 +299,6 @@ CASES = [
         "List the instructors who don't advise any students",
         "SELECT i.* FROM instructor i "
         'WHERE NOT EXISTS (SELECT 1 FROM student s WHERE s.fk_advisor_id = i."InstructorId")',
-        known_miss="'advise' names a key (fk_advisor_id), not a table: refused",
     ),
     Case(
         "How many students have made no tuition payments?",
@@ -332,19 +328,16 @@ CASES = [
         "SELECT d.dept_name, round(avg(e.grade_pts), 2) FROM enrollments e "
         "JOIN sections x ON x.section_id = e.section_id JOIN courses c ON c.course_id = x.fk_course_id "
         "JOIN departments d ON d.dept_id = c.fk_dept_id GROUP BY d.dept_name",
-        known_miss="WRONG ROWS: joins through the advisor's department, not the course's",
     ),
     Case(
         "How many A grades were given in Computer Science courses?",
         "SELECT count(*) FROM enrollments e JOIN sections x ON x.section_id = e.section_id "
         "JOIN courses c ON c.course_id = x.fk_course_id JOIN departments d ON d.dept_id = c.fk_dept_id "
         "WHERE d.dept_name = 'Computer Science' AND e.grade_ltr = 'A'",
-        known_miss="WRONG ROWS: a one-letter value ('A') is not indexed",
     ),
     Case(
         "Average advising session length in minutes for each topic",
         "SELECT topic_cd, round(avg(minutes), 2) FROM advising_sessions GROUP BY topic_cd",
-        known_miss="'length' is not a synonym of minutes: refused",
     ),
     Case(
         "Total advising minutes by instructor rank",
@@ -355,13 +348,11 @@ CASES = [
         "How many students are advised by lecturers?",
         'SELECT count(*) FROM student s JOIN instructor i ON i."InstructorId" = s.fk_advisor_id '
         "WHERE i.rank_cd = 'Lecturer'",
-        known_miss="'advised' names a key (fk_advisor_id), not a table: refused",
     ),
     Case(
         "Which country outside the USA has the most students?",
         "SELECT home_country, count(*) FROM student WHERE home_country <> 'USA' "
         "GROUP BY home_country ORDER BY 2 DESC LIMIT 1",
-        known_miss="'outside' (not equal) is not known: refused",
     ),
     Case(
         "How many different students have taken philosophy courses?",
