@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,20 +42,18 @@ def evaluate(
 async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[str, float]]:
     import asyncpg
 
-    from quart_app.errors import ConversionFailed
-    from quart_app.services.nl_to_sql.offline.planner import translate
-    from quart_app.services.nl_to_sql.offline.vocabulary import Vocabulary
     from quart_app.services.nl_to_sql.schema import introspect
     from tests.services.nl_to_sql import corpus, questions
-    from tests.services.nl_to_sql.compare import same_result
 
     connection = await asyncpg.connect(url)
     demo = questions.CASES + questions.HELD_OUT + getattr(questions, "ABSENCE", [])
-    sets = {"demo": (None, demo, questions.UNANSWERABLE)}
-    for name in corpus.NAMES:
-        if name in only:
-            module = corpus.load(name)
-            sets[name] = (module, module.CASES, module.UNANSWERABLE)
+    sets: dict[str, tuple[Any, list[Any], list[str]]] = {
+        "demo": (None, demo, questions.UNANSWERABLE)
+    }
+    for name in only:
+        if name != "demo":
+            loaded = corpus.load(name)
+            sets[name] = (loaded, loaded.CASES, loaded.UNANSWERABLE)
     sets = {name: found for name, found in sets.items() if name in only}
     figures: dict[str, dict[str, float]] = {}
     try:
@@ -63,49 +62,68 @@ async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[
             schema = await (
                 corpus.install(connection, module) if module else introspect(connection)
             )
-            vocabulary = Vocabulary.of(schema)
-            right, times = 0, []
-            for case in cases:
-                started = time.perf_counter()
-                try:
-                    sql = translate(case.question, vocabulary)
-                except ConversionFailed as error:
-                    sql, why = None, str(error)
-                times.append((time.perf_counter() - started) * 1000)
-                ok = False
-                if sql is not None:
-                    try:
-                        got = [list(row) for row in await connection.fetch(sql)]
-                        expected = [list(row) for row in await connection.fetch(case.expected_sql)]
-                        ok = same_result(got, expected, ordered=case.ordered)
-                        why = "different rows"
-                    except asyncpg.PostgresError as error:
-                        why = f"database: {error}"
-                right += ok
-                if verbose and not ok:
-                    print(f"  MISS {name}: {case.question}\n       {why}\n       {sql}")
-            refused = 0
-            for question in unanswerable:
-                try:
-                    translate(question, vocabulary)
-                except ConversionFailed:
-                    refused += 1
-                else:
-                    if verbose:
-                        print(f"  ANSWERED {name}: {question}")
-            figures[name] = {
-                "cases": len(cases),
-                "right": right,
-                "unanswerable": len(unanswerable),
-                "refused": refused,
-                "median_ms": statistics.median(times),
-                "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))],
-            }
+            figures[name] = await _score(connection, name, schema, cases, unanswerable, verbose)
             if module:
                 await connection.execute(f"DROP SCHEMA {corpus.schema_name(module)} CASCADE")
     finally:
         await connection.close()
     return figures
+
+
+async def _score(
+    connection: Any,
+    name: str,
+    schema: Any,
+    cases: list[Any],
+    unanswerable: list[str],
+    verbose: bool,
+) -> dict[str, float]:
+    """One set's figures: questions answered right, unanswerables refused, engine time."""
+    import asyncpg
+
+    from quart_app.errors import ConversionFailed
+    from quart_app.services.nl_to_sql.offline.planner import translate
+    from quart_app.services.nl_to_sql.offline.vocabulary import Vocabulary
+    from tests.services.nl_to_sql.compare import same_result
+
+    vocabulary = Vocabulary.of(schema)
+    right, times = 0, []
+    for case in cases:
+        started = time.perf_counter()
+        try:
+            sql = translate(case.question, vocabulary)
+        except ConversionFailed as error:
+            sql, why = None, str(error)
+        times.append((time.perf_counter() - started) * 1000)
+        ok = False
+        if sql is not None:
+            try:
+                got = [list(row) for row in await connection.fetch(sql)]
+                expected = [list(row) for row in await connection.fetch(case.expected_sql)]
+                ok = same_result(got, expected, ordered=case.ordered)
+                why = "different rows"
+            except asyncpg.PostgresError as error:
+                why = f"database: {error}"
+        right += ok
+        if verbose and not ok:
+            print(f"  MISS {name}: {case.question}\n       {why}\n       {sql}")
+    refused = 0
+    for question in unanswerable:
+        try:
+            translate(question, vocabulary)
+        except ConversionFailed:
+            refused += 1
+        else:
+            if verbose:
+                print(f"  ANSWERED {name}: {question}")
+    return {
+        "cases": len(cases),
+        "right": right,
+        "unanswerable": len(unanswerable),
+        "refused": refused,
+        "median_ms": statistics.median(times),
+        "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))],
+    }
 
 
 def table(columns: dict[str, dict[str, dict[str, float]]]) -> str:

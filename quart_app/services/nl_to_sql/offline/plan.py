@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..schema import Table
-from .reading import Comparison, TimeFilter
+from .comparisons import Comparison
+from .times import TimeFilter
 from .vocabulary import ColumnRef, Vocabulary
 
 

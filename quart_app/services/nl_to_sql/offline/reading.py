@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import hints
+from .comparisons import Comparison, read_comparisons
 from .lexicon import SPELLINGS
 from .times import TimeFilter, find_times
 from .vocabulary import ColumnRef, Vocabulary
@@ -61,14 +62,6 @@ FILLER = frozenset(
 )
 
 Order = Literal["asc", "desc"]
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    operator: str  # ">", "<", ">=", "<="
-    number: float
-    column: ColumnRef | None  # None: compares a count of ``counted``
-    counted: str | None = None
 
 
 @dataclass
@@ -134,7 +127,7 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     reading = Reading(question, tokens, [False] * len(tokens))
     _read_times(reading)
     _read_values(reading, vocabulary)
-    _read_comparisons(reading, vocabulary)
+    read_comparisons(reading, vocabulary)
     _read_terms(reading, vocabulary)
     hints.read_words(reading, vocabulary)
     hints.read_absence(reading, vocabulary)
@@ -180,89 +173,6 @@ def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
                 reading.value_at.append(position)
                 reading.mark(position, position + size)
             position = _find(reading.tokens, phrase, position + 1)
-
-
-_COMPARATORS = {
-    "more": ">", "greater": ">", "higher": ">", "larger": ">", "bigger": ">", "over": ">",
-    "above": ">", "exceeding": ">", "less": "<", "lower": "<", "smaller": "<", "fewer": "<",
-    "under": "<", "below": "<", "cheaper": "<",
-}  # fmt: skip
-
-
-def _read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
-    tokens = reading.tokens
-    for position, token in enumerate(tokens):
-        operator = _COMPARATORS.get(token)
-        if (
-            token in ("with", "exactly")
-            and position + 2 < len(tokens)
-            and _is_number(tokens[position + 1])
-        ):
-            following = tokens[position + 2]
-            if following in vocabulary.tables:  # "customers with 3 orders"
-                operator = "="
-        if (
-            token == "at"
-            and position + 1 < len(tokens)
-            and tokens[position + 1] in ("least", "most")
-        ):
-            operator = ">=" if tokens[position + 1] == "least" else "<="
-            end = position + 2
-        else:
-            end = position + 1
-        if operator is None or reading.used[position]:
-            continue
-        if end < len(tokens) and tokens[end] == "than":
-            end += 1
-        if end >= len(tokens) or not _is_number(tokens[end]):
-            continue
-        if operator == "=" and tokens[end] == "0":
-            continue  # "with 0 orders" is absence
-        number = float(tokens[end])
-        after = tokens[end + 1] if end + 1 < len(tokens) else ""
-        counted = vocabulary.tables.get(after)
-        if counted is not None:  # "more than 30 orders": a count of related rows
-            reading.comparisons.append(Comparison(operator, number, None, counted))
-            reading.mark(position, end + 2)
-            continue
-        column = _numeric_column_before(reading, vocabulary, position, token == "cheaper")
-        if column is not None:
-            reading.comparisons.append(Comparison(operator, number, column))
-            reading.mark(position, end + 1)
-
-
-def _numeric_column_before(
-    reading: Reading, vocabulary: Vocabulary, position: int, price_implied: bool
-) -> ColumnRef | None:
-    for back in range(position - 1, max(-1, position - 5), -1):
-        for phrase, refs in vocabulary.columns.items():
-            word = reading.tokens[back]
-            if (
-                word == phrase or (len(phrase) > 3 and word.startswith(phrase))
-            ) and " " not in phrase:
-                numeric = [ref for ref in refs if vocabulary.column(ref).is_number]
-                if numeric:
-                    reading.used[back] = True
-                    return numeric[0]
-    if price_implied:
-        return next(iter(_price_columns(vocabulary)), None)
-    return None
-
-
-def _price_columns(vocabulary: Vocabulary) -> list[ColumnRef]:
-    found = []
-    for table in vocabulary.schema.tables:
-        for column in table.columns:
-            if column.is_number and any(
-                word in column.name for word in ("price", "cost", "amount")
-            ):
-                found.append(ColumnRef(table.name, column.name))
-    # The plain price of a thing before the price of a line item.
-    return sorted(found, key=lambda ref: (ref.column != "price", ref.table))
-
-
-def _is_number(token: str) -> bool:
-    return bool(re.fullmatch(r"\d+(\.\d+)?", token))
 
 
 def _read_terms(reading: Reading, vocabulary: Vocabulary) -> None:

@@ -26,7 +26,13 @@ MONTHS = {
     )
     for name in names
 }
-BOUNDS = {"before": "before", "until": "before", "after": "after", "since": "since"}
+Bound = Literal["in", "before", "after", "since"]
+BOUNDS: dict[str, Bound] = {
+    "before": "before",
+    "until": "before",
+    "after": "after",
+    "since": "since",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +43,7 @@ class TimeFilter:
     month: int = 0
     amount: int = 0
     unit: str = "day"
-    bound: Literal["in", "before", "after", "since"] = "in"
+    bound: Bound = "in"
 
     def describe(self) -> str:
         if self.kind == "recent":
@@ -60,7 +66,7 @@ def find_times(tokens: list[str]) -> list[tuple[TimeFilter, int, int]]:
     while position < len(tokens):
         token = tokens[position]
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
-        bound = BOUNDS.get(tokens[position - 1], "in") if position else "in"
+        bound: Bound = BOUNDS.get(tokens[position - 1], "in") if position else "in"
         start = position - 1 if bound != "in" else position
         if token in ("last", "past", "previous", "recent") and position + 1 < len(tokens):
             amount, unit_at = (

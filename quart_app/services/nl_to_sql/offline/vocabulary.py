@@ -214,7 +214,8 @@ class Vocabulary:
         """A table's date: its one date or time column, else the first that is no bookkeeping."""
         found = [column.name for column in table.columns if column.is_time]
         events = [name for name in found if not any(word in name.lower() for word in BOOKKEEPING)]
-        return (events or found or [None])[0]
+        chosen = events or found
+        return chosen[0] if chosen else None
 
     def joins(self, table: str) -> list[Join]:
         found = self._joins.get(table)

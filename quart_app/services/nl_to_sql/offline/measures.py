@@ -1,0 +1,149 @@
+"""What a question measures: a count, a total, an average, a share, money."""
+
+from __future__ import annotations
+
+from .lexicon import AVERAGED
+from .plan import Measure
+from .reading import Reading
+from .refusal import fail
+from .vocabulary import ColumnRef, Vocabulary, meaning_of
+
+
+def measure(
+    reading: Reading,
+    vocabulary: Vocabulary,
+    amounts_table: str | None,
+    first_term: str | ColumnRef | None,
+) -> Measure | None:
+    """What is counted, summed or averaged, if anything."""
+    table_mentions = [table for _, _, table in reading.tables]
+    counted = _table_after(reading, ("most", "fewest", "least", "of", "many"))
+    if reading.share_pivot is not None:
+        table = table_mentions[0] if table_mentions else None
+        return Measure("share", table) if table else None
+    if reading.per_entity_value is not None:
+        return Measure(
+            "entity_value",
+            reading.per_entity_value,
+            reading.aggregate or "avg",
+            amounts=amounts_table,
+        )
+    if reading.money:
+        assert amounts_table is not None
+        return Measure("money", amounts_table, "sum", amounts=amounts_table)
+    if reading.aggregate is not None and not reading.counting:
+        column = numeric_column(reading, vocabulary) or _amount_of(vocabulary, table_mentions)
+        if column is None:
+            raise fail(reading, f"found no number column to take the {reading.aggregate} of")
+        return Measure("aggregate", column.table, reading.aggregate, column.column)
+    quantity = _quantity_after_count(reading, vocabulary)
+    if quantity is not None:  # "how many hours": hours are summed, not counted
+        return Measure("aggregate", quantity.table, "sum", quantity.column)
+    if reading.counting or (
+        counted is not None and reading.order is not None and counted != first_term
+    ):
+        return Measure("count", _counted(reading, counted, table_mentions))
+    if reading.order is not None and isinstance(first_term, str):
+        # "top 5 products by quantity sold": a number column of a related table is summed
+        column = numeric_column(reading, vocabulary)
+        if column is not None and column.table != first_term:
+            return Measure("aggregate", column.table, "sum", column.column)
+    column = numeric_column(reading, vocabulary)
+    ranked = isinstance(first_term, str) and first_term != getattr(column, "table", None)
+    if column is not None and (reading.groups or (reading.order is not None and ranked)):
+        # "hours per month", "which project has the most hours": a number is totalled
+        function = "avg" if any(word in column.column.lower() for word in AVERAGED) else "sum"
+        return Measure("aggregate", column.table, function, column.column)
+    if reading.groups:
+        # "orders per status": rows are counted per group
+        target = table_mentions[0] if table_mentions else _fallback_subject(reading, amounts_table)
+        if target is not None:
+            return Measure("count", target)
+    return None
+
+
+def _counted(reading: Reading, counted: str | None, table_mentions: list[str]) -> str:
+    """The table whose rows are counted: named after "how many", else after "most"."""
+    after_count = [table for start, _, table in reading.tables if start >= reading.count_end]
+    if reading.counting and reading.count_end in reading.value_at:
+        # "how many A grades", "how many diesel trucks": what the values describe, unless
+        # a table follows them at once
+        value = reading.values[reading.value_at.index(reading.count_end)]
+        end = reading.count_end + 1
+        while end in reading.value_at or end in [s for s, _, _ in reading.columns]:
+            end += 1
+        if not any(start == end for start, _, _ in reading.tables):
+            after_count = [value[0].table]
+    target = (after_count[0] if reading.counting and after_count else None) or counted
+    target = target or (table_mentions[0] if table_mentions else None)
+    if target is None and reading.values:  # "how many analysts are there"
+        target = reading.values[0][0].table
+    if target is None:
+        raise fail(reading, "found nothing to count")
+    return target
+
+
+def _amount_of(vocabulary: Vocabulary, tables: list[str]) -> ColumnRef | None:
+    """ "total tuition paid": a named table's amount, when it has one number that is no key,
+    or one named amount, total, price, cost or fee."""
+    for name in tables:
+        numbers = [
+            column.name
+            for column in vocabulary.table(name).columns
+            if column.is_number and not is_key(ColumnRef(name, column.name))
+        ]
+        named = [
+            n for n in numbers if set(meaning_of(n)) & {"amount", "total", "price", "cost", "fee"}
+        ]
+        if len(named) == 1 or len(numbers) == 1:
+            return ColumnRef(name, (named or numbers)[0])
+    return None
+
+
+def _quantity_after_count(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
+    """The number column right after "how many", when no table comes first."""
+    if not reading.counting:
+        return None
+    for start, _, refs in reading.columns:
+        if start == reading.count_end:
+            numbers = [ref for ref in refs if vocabulary.column(ref).is_number]
+            if numbers and not is_key(numbers[0]):
+                return numbers[0]
+    return None
+
+
+def is_key(ref: ColumnRef) -> bool:
+    return ref.column.lower().endswith("id")
+
+
+def is_measure_column(reading: Reading, start: int) -> bool:
+    return start > 0 and reading.tokens[start - 1] in ("average", "avg", "mean", "total", "sum", "maximum",
+                                                       "minimum", "max", "min")  # fmt: skip
+
+
+def _table_after(reading: Reading, words: tuple[str, ...]) -> str | None:
+    """A table right after one of ``words``, values and "the" between allowed ("most late
+    trips")."""
+    for start, _, table in reading.tables:
+        back = start - 1
+        while back >= 0 and (back in reading.value_at or reading.tokens[back] == "the"):
+            back -= 1
+        if back >= 0 and reading.tokens[back] in words:
+            return table
+    return None
+
+
+def numeric_column(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
+    for _, _, refs in reading.columns:
+        for ref in refs:
+            if vocabulary.column(ref).is_number and not is_key(ref):
+                return ref
+    return None
+
+
+def _fallback_subject(reading: Reading, amounts_table: str | None) -> str | None:
+    if reading.values:
+        return reading.values[0][0].table
+    if reading.columns:
+        return reading.columns[0][2][0].table
+    return amounts_table
