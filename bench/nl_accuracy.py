@@ -56,6 +56,8 @@ async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[
             sets[name] = (loaded, loaded.CASES, loaded.UNANSWERABLE)
     sets = {name: found for name, found in sets.items() if name in only}
     figures: dict[str, dict[str, float]] = {}
+    schemas: list[Any] = []
+    questions_asked: list[str] = []
     try:
         for name, (module, cases, unanswerable) in sets.items():
             await connection.execute("RESET search_path")
@@ -63,11 +65,53 @@ async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[
                 corpus.install(connection, module) if module else introspect(connection)
             )
             figures[name] = await _score(connection, name, schema, cases, unanswerable, verbose)
+            schemas.append(schema)
+            questions_asked += [case.question for case in cases]
             if module:
                 await connection.execute(f"DROP SCHEMA {corpus.schema_name(module)} CASCADE")
     finally:
         await connection.close()
+    figures["wide"] = _wide(schemas, questions_asked)
     return figures
+
+
+def _wide(schemas: list[Any], asked: list[str], copies: int = 25) -> dict[str, float]:
+    """Engine time on one schema holding ``copies`` renamed copies of every set's tables:
+    every question again, answered or refused, against hundreds of tables."""
+    from dataclasses import replace
+
+    from quart_app.errors import ConversionFailed
+    from quart_app.services.nl_to_sql.offline.planner import translate
+    from quart_app.services.nl_to_sql.offline.vocabulary import Vocabulary
+    from quart_app.services.nl_to_sql.schema import Schema
+
+    tables = []
+    for copy in range(copies):
+        for number, schema in enumerate(schemas):
+            names = {table.name: f"{table.name}_{number}_{copy}" for table in schema.tables}
+            for table in schema.tables:
+                keys = tuple(replace(key, table=names[key.table]) for key in table.foreign_keys)
+                tables.append(replace(table, name=names[table.name], foreign_keys=keys))
+    started = time.perf_counter()
+    vocabulary = Vocabulary.of(Schema(tuple(tables)))
+    built = (time.perf_counter() - started) * 1000
+    times = []
+    for question in asked:
+        started = time.perf_counter()
+        try:
+            translate(question, vocabulary)
+        except ConversionFailed:
+            pass
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"wide schema: {len(tables)} tables, vocabulary built in {built:.0f} ms")
+    return {
+        "cases": len(asked),
+        "right": 0,
+        "unanswerable": 0,
+        "refused": 0,
+        "median_ms": statistics.median(times),
+        "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))],
+    }
 
 
 async def _score(

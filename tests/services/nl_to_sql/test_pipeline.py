@@ -54,7 +54,7 @@ async def test_conversion_events_follow_the_contract(http: httpx.AsyncClient) ->
         "model": None,
         "durationMs": final["durationMs"],
         "interpretation": "count of orders · where orders.status = 'shipped' and "
-        "orders.ordered_at in 2024 · ignored: were, in",
+        "orders.ordered_at in 2024 · ignored: were",
     }
     # The SQL did not run: no query-execution events, no result.
     assert (await http.get(f"/api/jobs/{rid}/result")).status_code == 404

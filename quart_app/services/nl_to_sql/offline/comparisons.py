@@ -74,16 +74,24 @@ def read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
 def _numeric_column_before(
     reading: Reading, vocabulary: Vocabulary, position: int, price_implied: bool
 ) -> ColumnRef | None:
+    """The number column a comparison is about: named just before it ("price over 450"),
+    else just after the number ("more than 500 pages"), else a named table's amount ("fines
+    over 10")."""
+    tokens = reading.tokens
+    after = position + 2 + (position + 1 < len(tokens) and tokens[position + 1] == "than")
+    for spot in [*range(position - 1, max(-1, position - 5), -1), after]:
+        if spot >= len(tokens):
+            continue
+        refs = vocabulary.columns.get(tokens[spot], [])
+        numeric = [ref for ref in refs if vocabulary.column(ref).is_number]
+        if numeric:
+            reading.used[spot] = True
+            return numeric[0]
     for back in range(position - 1, max(-1, position - 5), -1):
-        for phrase, refs in vocabulary.columns.items():
-            word = reading.tokens[back]
-            if (
-                word == phrase or (len(phrase) > 3 and word.startswith(phrase))
-            ) and " " not in phrase:
-                numeric = [ref for ref in refs if vocabulary.column(ref).is_number]
-                if numeric:
-                    reading.used[back] = True
-                    return numeric[0]
+        table = vocabulary.tables.get(tokens[back])
+        amount = vocabulary.amount_column(table) if table else None
+        if amount is not None:
+            return amount
     if price_implied:
         return next(iter(_price_columns(vocabulary)), None)
     return None

@@ -19,9 +19,10 @@ from .lexicon import (
     SPELLINGS,
     SYNONYMS,
     UNIT_WORDS,
+    VERB_TABLES,
     VISITORS,
 )
-from .vocabulary import ColumnRef, Vocabulary, meaning_of, unit_of, words_of
+from .vocabulary import ColumnRef, Vocabulary, words_of
 
 if TYPE_CHECKING:
     from .reading import Reading
@@ -55,7 +56,7 @@ def people_table(vocabulary: Vocabulary) -> str | None:
 def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
     """Synonyms of columns, verbs of dates and tables, words for people and for counting."""
     timed = bool(reading.times) or bool(_TIME_CONTEXT & set(reading.tokens))
-    amounts = _has_amounts(vocabulary)
+    amounts = vocabulary.has_amounts
     for position, token in enumerate(reading.tokens):
         if reading.used[position]:
             continue
@@ -68,6 +69,9 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
             reading.used[position] = True
         if token in vocabulary.table_verbs:  # "assigned" → project_assignments
             reading.hinted.append(vocabulary.table_verbs[token])
+            reading.used[position] = True
+        elif token in VERB_TABLES and (table := table_named(vocabulary, VERB_TABLES[token])):
+            reading.hinted.append(table)  # "borrowed": the loans
             reading.used[position] = True
         elif token in RECORDING:
             recorded = table_named(vocabulary, RECORD_TABLES)
@@ -122,28 +126,13 @@ def _read_anonymous(reading: Reading, vocabulary: Vocabulary, position: int) -> 
     return False
 
 
-def _has_amounts(vocabulary: Vocabulary) -> bool:
-    """Whether spending is quantity times price (as on order lines), not a column's sum."""
-    return any(
-        any("quantity" in meaning_of(c.name) for c in table.columns)
-        and any("price" in meaning_of(c.name) for c in table.columns)
-        for table in vocabulary.schema.tables
-    )
-
-
 def synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
     """Number columns a word points to: by meaning ("paid" → salary) or unit ("km")."""
-    fragments = SYNONYMS.get(token, ())
+    fragments = set(SYNONYMS.get(token, ()))
     units = UNIT_WORDS.get(SPELLINGS.get(token, token), ())
-    found = []
-    for table in vocabulary.schema.tables:
-        for column in table.columns:
-            if not column.is_number:
-                continue
-            meaning = set(meaning_of(column.name)) | set(words_of(column.name))
-            if meaning & set(fragments) or unit_of(column.name) in units:
-                found.append(ColumnRef(table.name, column.name))
-    return found
+    if not fragments and not units:
+        return []
+    return [ref for ref, words, unit in vocabulary.numbers if words & fragments or unit in units]
 
 
 def table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | None:
@@ -167,6 +156,7 @@ def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
         if absent is None:
             continue
         reading.absent.append(absent)
+        reading.absent_at.append(position)
         window = range(position, position + 6)  # the absent phrase: "never enrolled in a section"
         reading.tables = [
             mention

@@ -106,6 +106,24 @@ RECORDING = frozenset(
 )
 RECORD_TABLES = ("timesheet", "time", "log", "entry", "entries", "record", "booking", "shift")
 
+# Verbs a name's noun does not spell: birth_year is when someone was born.
+IRREGULAR = {"birth": "born", "death": "died", "sale": "sold", "purchase": "bought",
+             "payment": "paid", "loan": "lent", "publication": "published"}  # fmt: skip
+
+# Verbs of the rows a table holds, by fragments of its name: "borrowed" is a loan.
+VERB_TABLES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("borrow", "borrowed", "borrows", "lend", "lent", "loaned", "checked"),
+                    ("loan", "borrow", "checkout", "lending", "rental")),
+    **dict.fromkeys(("rent", "rented", "rents"), ("rental", "loan", "booking")),
+    **dict.fromkeys(("watched", "watch", "streamed", "viewed"), ("watch", "view", "stream", "play")),
+    **dict.fromkeys(("visited", "visit"), ("visit", "appointment", "view")),
+    **dict.fromkeys(("booked", "reserved"), ("booking", "reservation", "appointment")),
+    **dict.fromkeys(("prescribed",), ("prescription",)),
+    **dict.fromkeys(("bought", "purchased", "ordered"), ("order", "purchase", "sale")),
+    **dict.fromkeys(("enrolled", "enroll", "registered"), ("enrollment", "enrolment", "registration")),
+    **dict.fromkeys(("invoiced", "billed"), ("invoice", "bill")),
+}  # fmt: skip
+
 # Metadata timestamps: a table's date column is another one when it has one.
 BOOKKEEPING = ("created", "updated", "modified", "submitted", "inserted", "loaded", "deleted")
 

@@ -6,7 +6,7 @@ from .lexicon import AVERAGED
 from .plan import Measure
 from .reading import Reading
 from .refusal import fail
-from .vocabulary import ColumnRef, Vocabulary, meaning_of
+from .vocabulary import ColumnRef, Vocabulary
 
 
 def measure(
@@ -32,7 +32,9 @@ def measure(
         assert amounts_table is not None
         return Measure("money", amounts_table, "sum", amounts=amounts_table)
     if reading.aggregate is not None and not reading.counting:
-        column = numeric_column(reading, vocabulary) or _amount_of(vocabulary, table_mentions)
+        column = numeric_column(reading, vocabulary) or next(
+            filter(None, map(vocabulary.amount_column, table_mentions)), None
+        )
         if column is None:
             raise fail(reading, f"found no number column to take the {reading.aggregate} of")
         return Measure("aggregate", column.table, reading.aggregate, column.column)
@@ -48,7 +50,7 @@ def measure(
         column = numeric_column(reading, vocabulary)
         if column is not None and column.table != first_term:
             return Measure("aggregate", column.table, "sum", column.column)
-    column = numeric_column(reading, vocabulary)
+    column = numeric_column(reading, vocabulary, years=False)
     ranked = isinstance(first_term, str) and first_term != getattr(column, "table", None)
     if column is not None and (reading.groups or (reading.order is not None and ranked)):
         # "hours per month", "which project has the most hours": a number is totalled
@@ -81,23 +83,6 @@ def _counted(reading: Reading, counted: str | None, table_mentions: list[str]) -
     if target is None:
         raise fail(reading, "found nothing to count")
     return target
-
-
-def _amount_of(vocabulary: Vocabulary, tables: list[str]) -> ColumnRef | None:
-    """ "total tuition paid": a named table's amount, when it has one number that is no key,
-    or one named amount, total, price, cost or fee."""
-    for name in tables:
-        numbers = [
-            column.name
-            for column in vocabulary.table(name).columns
-            if column.is_number and not is_key(ColumnRef(name, column.name))
-        ]
-        named = [
-            n for n in numbers if set(meaning_of(n)) & {"amount", "total", "price", "cost", "fee"}
-        ]
-        if len(named) == 1 or len(numbers) == 1:
-            return ColumnRef(name, (named or numbers)[0])
-    return None
 
 
 def _quantity_after_count(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
@@ -133,11 +118,16 @@ def _table_after(reading: Reading, words: tuple[str, ...]) -> str | None:
     return None
 
 
-def numeric_column(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
+def numeric_column(
+    reading: Reading, vocabulary: Vocabulary, *, years: bool = True
+) -> ColumnRef | None:
+    """The first number column the question names that is no key (nor a year, unless
+    ``years``: "average birth year" takes one, "loans per year" does not)."""
     for _, _, refs in reading.columns:
         for ref in refs:
             if vocabulary.column(ref).is_number and not is_key(ref):
-                return ref
+                if years or not vocabulary.is_year(ref):
+                    return ref
     return None
 
 

@@ -33,7 +33,10 @@ class Plan:
     limit: int | None = None
     share: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # the share's condition
     excluded: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # <> filters
-    absent: list[str] = field(default_factory=list)  # tables with no row for a subject row
+    absent: list[str] = field(default_factory=list)
+    absent_times: dict[str, list[tuple[TimeFilter, ColumnRef]]] = field(
+        default_factory=dict
+    )  # tables with no row for a subject row
     hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
     named: list[str] = field(default_factory=list)  # other tables the question names
     time_column: ColumnRef | None = None  # the date a verb names ("hired")

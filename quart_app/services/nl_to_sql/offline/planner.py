@@ -77,6 +77,13 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     if pivot is not None and not plan.share:
         raise fail(reading, "found no value to take the share of")
     plan.absent = [table for table in dict.fromkeys(reading.absent) if table != subject]
+    times = list(reading.times)
+    for table, at in zip(reading.absent, reading.absent_at, strict=True):
+        column = vocabulary.time_column(vocabulary.table(table))
+        after = [time for time in times if time.position > at]
+        if table in plan.absent and column and after:  # "members with no loans in 2024"
+            plan.absent_times[table] = [(time, ColumnRef(table, column)) for time in after]
+            times = [time for time in times if time not in after]
     plan.hinted = [
         table for table in dict.fromkeys(reading.hinted) if table not in (subject, *plan.absent)
     ]
@@ -86,7 +93,7 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         if table not in (subject, *plan.absent, *plan.hinted)
     ]
     plan.time_column = reading.time_columns[0] if reading.time_columns else None
-    for time in reading.times:
+    for time in times:
         plan.times.append((time, _time_column(reading, vocabulary, plan, time)))
     plan.order = reading.order
     plan.limit = reading.limit

@@ -91,6 +91,7 @@ class Reading:
     hinted: list[str] = field(default_factory=list)  # tables a verb points to ("assigned")
     verb_tables: list[tuple[int, str]] = field(default_factory=list)  # "serviced": MaintEvent
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
+    absent_at: list[int] = field(default_factory=list)  # where each absence is said
     excluded_at: set[int] = field(default_factory=set)  # values ruled out ("outside the USA")
     share_pivot: int | None = None  # "what share of projects | are completed"
 
@@ -114,7 +115,7 @@ class Reading:
 
 def normalise(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")  # typographic apostrophe
-    text = re.sub(r"n't\b", " not", text)
+    text = re.sub(r"n't\b", " not", text).replace("_", " ")
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\$(\d)", r"\1", text)
     text = re.sub(r"[^\w\s.-]", " ", text)
@@ -151,28 +152,32 @@ def _find(tokens: list[str], phrase: str, start: int = 0) -> int:
 def _read_times(reading: Reading) -> None:
     for time, start, end in find_times(reading.tokens):
         reading.times.append(time)
-        reading.mark(start, end)
+        before = reading.tokens[start - 1] if start else ""
+        reading.mark(start - (before in ("in", "during", "for", "of")), end)
 
 
 def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
     """Values found in the data, longest first: "on hold", "analysts" for 'Analyst'."""
-    mentioned = {vocabulary.tables[token] for token in reading.tokens if token in vocabulary.tables}
-    for phrase in sorted(vocabulary.values, key=lambda text: -len(text.split())):
-        size = len(phrase.split())
-        position = _find(reading.tokens, phrase)
-        while position >= 0:
-            candidates = [
-                (ref, value)
-                for ref, value in vocabulary.values[phrase]
-                if value not in vocabulary.casing
-                or re.search(rf"(?<!\w){re.escape(value)}(?!\w)", reading.question)
-            ]
-            if candidates and not any(reading.used[position : position + size]):
-                near = [found for found in candidates if found[0].table in mentioned]
-                reading.values.append((near or candidates)[0])
-                reading.value_at.append(position)
-                reading.mark(position, position + size)
-            position = _find(reading.tokens, phrase, position + 1)
+    tokens = reading.tokens
+    mentioned = {vocabulary.tables[token] for token in tokens if token in vocabulary.tables}
+    found = [
+        (len(words), position, phrase)
+        for position, token in enumerate(tokens)
+        for phrase, words in vocabulary.value_starts.get(token, ())
+        if tokens[position : position + len(words)] == words
+    ]
+    for size, position, phrase in sorted(found, key=lambda match: (-match[0], match[1])):
+        candidates = [
+            (ref, value)
+            for ref, value in vocabulary.values[phrase]
+            if value not in vocabulary.casing
+            or re.search(rf"(?<!\w){re.escape(value)}(?!\w)", reading.question)
+        ]
+        if candidates and not any(reading.used[position : position + size]):
+            near = [match for match in candidates if match[0].table in mentioned]
+            reading.values.append((near or candidates)[0])
+            reading.value_at.append(position)
+            reading.mark(position, position + size)
 
 
 def _read_terms(reading: Reading, vocabulary: Vocabulary) -> None:
@@ -206,7 +211,7 @@ def _read_intent(reading: Reading) -> None:
     text = " ".join(tokens)
     for phrase in COUNT_PHRASES:
         at = _find(tokens, phrase)
-        if at >= 0:
+        if at >= 0 and not any(reading.used[at : at + len(phrase.split())]):  # "page count"
             reading.counting = True
             reading.count_end = at + len(phrase.split())
             reading.mark(at, reading.count_end)

@@ -14,7 +14,7 @@ HARMLESS = frozenset(
     period recorded there recent latest newest oldest earliest expensive cheapest pricey
     priciest popular busiest best worst date dates up place drive drives drove driven driving
     hauled haul hauling carried travelled traveled job jobs event events purchase purchases
-    transaction transactions us took take taken takes place collected given taught teach
+    transaction transactions us written wrote write writes authored currently now presently took take taken takes place collected given taught teach
     teaches""".split()
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ....errors import ConversionFailed
 from .plan import Plan, money_table, price_column, quantity_column
+from .times import TimeFilter, condition
 from .vocabulary import ColumnRef, Join, Vocabulary, singular, words_of
 
 
@@ -101,26 +102,17 @@ class Renderer:
         ]
         conditions += [self._none_in(table) for table in self.plan.absent]
         for time, ref in self.plan.times:
-            column = self.ref(ref)
-            if time.kind != "recent":
-                first, after = time.period()
-                conditions.append(
-                    {
-                        "in": f"{column} >= '{first}' AND {column} < '{after}'",
-                        "before": f"{column} < '{first}'",
-                        "after": f"{column} >= '{after}'",
-                        "since": f"{column} >= '{first}'",
-                    }[time.bound]
-                )
-            else:
-                latest = f"(SELECT max({_quote(ref.column)}) FROM {self._table_sql(ref.table)})"
-                conditions.append(f"{column} > {latest} - interval '{time.amount} {time.unit}'")
+            conditions.append(self._time(time, ref, self.ref(ref)))
         for comparison in self.plan.comparisons:
             if comparison.column is not None:
                 conditions.append(
                     f"{self.ref(comparison.column)} {comparison.operator} {_number(comparison.number)}"
                 )
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+    def _time(self, time: TimeFilter, ref: ColumnRef, column: str) -> str:
+        latest = f"(SELECT max({_quote(ref.column)}) FROM {self._table_sql(ref.table)})"
+        return condition(column, time, latest, self.vocabulary.is_year(ref))
 
     def _distinct(self, table: str) -> str:
         """A table's key for count(DISTINCT ...): a row value when it has several columns."""
@@ -151,6 +143,10 @@ class Renderer:
             f"{inner[first.right]}.{_quote(right)} = {outer}.{_quote(left)}"
             for left, right in first.pairs
         )
+        for time, ref in self.plan.absent_times.get(table, []):  # "no loans in 2024"
+            correlation += " AND " + self._time(
+                time, ref, f"{inner[ref.table]}.{_quote(ref.column)}"
+            )
         return f"NOT EXISTS (SELECT 1 FROM {source} WHERE {correlation})"
 
     def _having(self) -> str:
@@ -219,6 +215,10 @@ class Renderer:
                 unit = group.removeprefix("time:")
                 ref = self._time_for_grouping()
                 expression = f"date_trunc('{unit}', {self.ref(ref)})::date"
+                if self.vocabulary.is_year(ref):
+                    if unit != "year":
+                        raise ConversionFailed(f"{ref.column} holds years, not {unit}s")
+                    expression = self.ref(ref)  # "books per year": published_year itself
                 keys.append(expression)
                 labels.append((expression, unit))
             else:

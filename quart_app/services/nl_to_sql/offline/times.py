@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ....errors import ConversionFailed
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -94,3 +96,29 @@ def find_times(tokens: list[str]) -> list[tuple[TimeFilter, int, int]]:
             )
         position += 1
     return found
+
+
+def condition(column: str, time: TimeFilter, latest: str, years: bool) -> str:
+    """The WHERE condition for ``time`` on ``column``; ``latest`` is the column's newest value
+    (for "the last 30 days"); ``years`` when the column holds years as numbers."""
+    if years:
+        return _in_years(column, time, latest)
+    if time.kind == "recent":
+        return f"{column} > {latest} - interval '{time.amount} {time.unit}'"
+    first, after = time.period()
+    return {
+        "in": f"{column} >= '{first}' AND {column} < '{after}'",
+        "before": f"{column} < '{first}'",
+        "after": f"{column} >= '{after}'",
+        "since": f"{column} >= '{first}'",
+    }[time.bound]
+
+
+def _in_years(column: str, time: TimeFilter, latest: str) -> str:
+    """ "published in 2020", "born before 1950": a number column of years."""
+    if time.kind == "month" or (time.kind == "recent" and time.unit != "year"):
+        raise ConversionFailed(f"{column} holds years, not {time.describe()}")
+    if time.kind == "recent":
+        return f"{column} > {latest} - {time.amount}"
+    operator = {"in": "=", "before": "<", "after": ">", "since": ">="}[time.bound]
+    return f"{column} {operator} {time.year}"

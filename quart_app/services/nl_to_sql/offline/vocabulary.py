@@ -7,6 +7,7 @@ filters, and foreign keys become the join graph.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from .lexicon import (
     ABBREVIATIONS,
     BOOKKEEPING,
     DESCRIPTORS,
+    IRREGULAR,
     SPELLINGS,
     UNITS,
     base_of,
@@ -66,16 +68,32 @@ def singular(word: str) -> str:
 
 def words_of(name: str) -> list[str]:
     """``hire_date`` → hire, date; ``EmployeeID`` → employee, id; ``fk_dept`` → fk, dept."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
-    return [word for word in re.split(r"[_\W]+", spaced.lower()) if word]
+    return list(_words(name))
 
 
 def meaning_of(name: str) -> list[str]:
     """The words a name means: abbreviations expanded, unit suffixes and ``fk`` dropped."""
-    words = [word for word in words_of(name) if word not in ("fk", "tbl")]
+    return list(_meaning(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(name: str) -> tuple[str, ...]:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return tuple(word for word in re.split(r"[_\W]+", spaced.lower()) if word)
+
+
+@functools.lru_cache(maxsize=4096)
+def _meaning(name: str) -> tuple[str, ...]:
+    words = [word for word in _words(name) if word not in ("fk", "tbl")]
     while len(words) > 1 and (words[-1] in UNITS or words[-1] in DESCRIPTORS):
         words.pop()
-    return [SPELLINGS.get(word, ABBREVIATIONS.get(word, word)) for word in words]
+    return tuple(SPELLINGS.get(word, ABBREVIATIONS.get(word, word)) for word in words)
+
+
+def unit_of(name: str) -> str | None:
+    """``dist_km`` → km; ``qty_l`` → l; None when the name ends in no unit."""
+    words = _words(name)
+    return words[-1] if len(words) > 1 and words[-1] in UNITS else None
 
 
 def _forms(words: list[str]) -> set[str]:
@@ -86,16 +104,20 @@ def _forms(words: list[str]) -> set[str]:
     return {" ".join(words), " ".join(base), " ".join([*base[:-1], plural(base[-1])])}
 
 
-def unit_of(name: str) -> str | None:
-    """``dist_km`` → km; ``qty_l`` → l; None when the name ends in no unit."""
-    words = words_of(name)
-    return words[-1] if len(words) > 1 and words[-1] in UNITS else None
-
-
 def _time_stem(column: str) -> list[str]:
     """``hire_date`` → [hire]; ``assigned_at`` → [assigned]; ``started_on`` → [started]."""
     words = meaning_of(column)
-    while words and words[-1] in ("date", "at", "on", "time", "timestamp", "day", "when", "dt"):
+    while words and words[-1] in (
+        "date",
+        "at",
+        "on",
+        "time",
+        "timestamp",
+        "day",
+        "when",
+        "dt",
+        "year",
+    ):
         words.pop()
     return words
 
@@ -110,6 +132,13 @@ class Vocabulary:
     table_verbs: dict[str, str] = field(default_factory=dict)  # "assigned" -> assignments
     casing: set[str] = field(default_factory=set)  # values matched only as written
     _joins: dict[str, list[Join]] = field(default_factory=dict, repr=False)
+    # first word of each value phrase -> (phrase, its words): a question is scanned once
+    value_starts: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict, repr=False)
+    # every number column, with the words of its name and its unit: synonyms are matched here
+    numbers: list[tuple[ColumnRef, frozenset[str], str | None]] = field(
+        default_factory=list, repr=False
+    )
+    has_amounts: bool = False  # a table with quantity and price: spending is their product
 
     @classmethod
     def of(cls, schema: Schema) -> Vocabulary:
@@ -141,17 +170,41 @@ class Vocabulary:
                 vocabulary._add_column(table, column)
         vocabulary._add_last_words()
         vocabulary._add_roles()
+        for phrase in vocabulary.values:
+            words = phrase.split()
+            vocabulary.value_starts.setdefault(words[0], []).append((phrase, words))
+        for table in schema.tables:
+            meanings = [set(meaning_of(column.name)) for column in table.columns]
+            vocabulary.has_amounts |= any("quantity" in m for m in meanings) and any(
+                "price" in m for m in meanings
+            )
+            vocabulary.numbers += [
+                (
+                    ColumnRef(table.name, column.name),
+                    frozenset(meaning | set(words_of(column.name))),
+                    unit_of(column.name),
+                )
+                for column, meaning in zip(table.columns, meanings, strict=True)
+                if column.is_number
+            ]
         return vocabulary
 
     def _add_last_words(self) -> None:
-        """ "country" for home_country, when no column is called so and no table either."""
+        """ "country" for home_country, "pages" for page_count: when no column or table is
+        called so."""
         found: dict[str, list[ColumnRef]] = {}
         for table in self.schema.tables:
             for column in table.columns:
                 words = meaning_of(column.name)
+                ref = ColumnRef(table.name, column.name)
                 if len(words) > 1 and words[-1] not in _GENERIC:
-                    for phrase in _forms(words[-1:]):
-                        found.setdefault(phrase, []).append(ColumnRef(table.name, column.name))
+                    phrases = _forms(words[-1:])
+                elif column.is_number and len(words) == 2 and words[1] in _COUNTS:
+                    phrases = _forms(words[:1])
+                else:
+                    continue
+                for phrase in phrases:
+                    found.setdefault(phrase, []).append(ref)
         for phrase, refs in found.items():
             if phrase not in self.columns and phrase not in self.tables:
                 self.columns[phrase] = refs
@@ -178,8 +231,10 @@ class Vocabulary:
             phrases = {" ".join(words), " ".join(words_of(column.name))}
         for phrase in phrases:
             self.columns.setdefault(phrase, []).append(ref)
-        if column.is_time:
+        if column.is_time or (column.is_number and words[-1] == "year"):
             stem = _time_stem(column.name)
+            if stem and stem[-1] in IRREGULAR:  # birth_year: "born"
+                self.verbs.setdefault(IRREGULAR[stem[-1]], []).append(ref)
             for form in _verbs(stem[-1]) if stem else ():
                 self.verbs.setdefault(form, []).append(ref)
         for value in column.values:
@@ -205,14 +260,40 @@ class Vocabulary:
 
     def label_column(self, table: Table) -> str | None:
         """The column that names a row for people: ``name``, ``title``, else the first text one."""
-        for preferred in ("name", "title", "label", "full_name", "username", "email", "url"):
+        for preferred in ("name", "title", "label", "full_name", "username", "last_name",
+                          "surname", "first_name", "email", "url"):  # fmt: skip
             if table.column(preferred) is not None:
                 return preferred
         return next((column.name for column in table.columns if column.is_text), None)
 
+    def amount_column(self, table: str) -> ColumnRef | None:
+        """ "total tuition paid", "fines over 10": a table's amount, when it has one number
+        that is no key nor year, or one named amount, total, price, cost or fee."""
+        numbers = [
+            column.name
+            for column in self.table(table).columns
+            if column.is_number
+            and not column.name.lower().endswith("id")
+            and not self.is_year(ColumnRef(table, column.name))
+        ]
+        named = [
+            n for n in numbers if set(meaning_of(n)) & {"amount", "total", "price", "cost", "fee"}
+        ]
+        if len(named) == 1 or len(numbers) == 1:
+            return ColumnRef(table, (named or numbers)[0])
+        return None
+
+    def is_year(self, ref: ColumnRef) -> bool:
+        """A number column of years: ``published_year``, ``ModelYear``, ``est_yr``."""
+        column = self.column(ref)
+        return column.is_number and (meaning_of(column.name) or [""])[-1] == "year"
+
     def time_column(self, table: Table) -> str | None:
-        """A table's date: its one date or time column, else the first that is no bookkeeping."""
+        """A table's date: its one date or time column, else the first that is no bookkeeping,
+        else a column of years."""
         found = [column.name for column in table.columns if column.is_time]
+        if not found:
+            found = [c.name for c in table.columns if self.is_year(ColumnRef(table.name, c.name))]
         events = [name for name in found if not any(word in name.lower() for word in BOOKKEEPING)]
         chosen = events or found
         return chosen[0] if chosen else None
@@ -273,8 +354,12 @@ class Vocabulary:
 
 # Last words of names too general to stand for the column alone.
 _GENERIC = frozenset(
-    "id name date at on number count total code type time value no key status amount".split()
+    """id name date at on number count total code type time value no key status amount day week
+    month quarter year""".split()
 )
+
+# Last words that say a number counts what the first word names: page_count is pages.
+_COUNTS = frozenset({"count", "number", "quantity", "total"})
 
 # English words that are also values somewhere ("Data" department, "Active" status):
 # matched as values only when the question writes them as the data does.
