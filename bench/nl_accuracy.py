@@ -46,7 +46,8 @@ async def _evaluate(url: str, only: list[str], verbose: bool) -> dict[str, dict[
     from tests.services.nl_to_sql import corpus, questions
 
     connection = await asyncpg.connect(url)
-    demo = questions.CASES + questions.HELD_OUT + getattr(questions, "ABSENCE", [])
+    demo = questions.CASES + questions.HELD_OUT
+    demo += getattr(questions, "ABSENCE", []) + getattr(questions, "PHRASINGS", [])
     sets: dict[str, tuple[Any, list[Any], list[str]]] = {
         "demo": (None, demo, questions.UNANSWERABLE)
     }

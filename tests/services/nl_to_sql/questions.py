@@ -148,6 +148,25 @@ ABSENCE = [
          "SELECT round(100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*), 2) FROM orders"),
 ]  # fmt: skip
 
+# Phrasings found by trying the engine as a new user would, after the corpora: each was
+# answered wrongly or refused before.
+PHRASINGS = [
+    Case("How many countries are there?", "SELECT count(DISTINCT country) FROM customers"),
+    Case("How many distinct countries do customers come from?", "SELECT count(DISTINCT country) FROM customers"),
+    Case("Average number of items per order",
+         "SELECT round(avg(n), 2) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY order_id) t"),
+    Case("Orders that are not cancelled", "SELECT * FROM orders WHERE status <> 'cancelled'"),
+    Case("Count orders by status and year",
+         "SELECT status, date_trunc('year', ordered_at)::date, count(*) FROM orders GROUP BY 1, 2"),
+    Case("Orders between 2023 and 2024",
+         "SELECT * FROM orders WHERE ordered_at >= '2023-01-01' AND ordered_at < '2025-01-01'"),
+    Case("Median price per category",
+         "SELECT category, percentile_cont(0.5) WITHIN GROUP (ORDER BY price) FROM products GROUP BY category"),
+    Case("Revenue this year",
+         f"SELECT {MONEY} FROM order_items oi JOIN orders o ON o.id = oi.order_id "
+         "WHERE o.ordered_at >= date_trunc('year', (SELECT max(ordered_at) FROM orders))"),
+]  # fmt: skip
+
 # Questions the engine must refuse with conversion_failed rather than guess.
 UNANSWERABLE = [
     "What is the profit per product?",

@@ -14,7 +14,14 @@ from quart_app.services.nl_to_sql.schema import introspect
 from quart_app.services.sql_safety import check_sql
 from tests.services.nl_to_sql.compare import same_result
 from tests.services.nl_to_sql.demo_schema import DEMO_SCHEMA, without_samples
-from tests.services.nl_to_sql.questions import ABSENCE, CASES, HELD_OUT, UNANSWERABLE, Case
+from tests.services.nl_to_sql.questions import (
+    ABSENCE,
+    CASES,
+    HELD_OUT,
+    PHRASINGS,
+    UNANSWERABLE,
+    Case,
+)
 
 VOCABULARY = Vocabulary.of(DEMO_SCHEMA)
 # Through the whole service: a count, a top-N over joins in order, a filter on a value.
@@ -36,7 +43,7 @@ def by_question(case: Case) -> str:
 
 
 @pytest.mark.parametrize(
-    "case", [marked(case) for case in CASES + HELD_OUT + ABSENCE], ids=by_question
+    "case", [marked(case) for case in CASES + HELD_OUT + ABSENCE + PHRASINGS], ids=by_question
 )
 def test_each_question_becomes_one_statement_the_check_accepts(case: Case) -> None:
     sql = translate(case.question, VOCABULARY)
@@ -45,7 +52,7 @@ def test_each_question_becomes_one_statement_the_check_accepts(case: Case) -> No
 
 
 @pytest.mark.parametrize(
-    "case", [marked(case) for case in CASES + HELD_OUT + ABSENCE], ids=by_question
+    "case", [marked(case) for case in CASES + HELD_OUT + ABSENCE + PHRASINGS], ids=by_question
 )
 async def test_answers_match_the_expected_result(case: Case, db: asyncpg.Connection) -> None:
     sql = translate(case.question, VOCABULARY)
@@ -57,6 +64,19 @@ async def test_answers_match_the_expected_result(case: Case, db: asyncpg.Connect
 @pytest.mark.parametrize("question", UNANSWERABLE)
 def test_refuses_what_it_cannot_map(question: str) -> None:
     with pytest.raises(ConversionFailed, match="did not understand"):
+        translate(question, VOCABULARY)
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("Average number of orders", "nothing to take the avg of counts over"),
+        ("What is the profit per product?", "did not understand: 'profit'"),
+        ("How many orders in March?", "did not understand: 'march'"),  # which year's March?
+    ],
+)
+def test_a_refusal_says_why(question: str, why: str) -> None:
+    with pytest.raises(ConversionFailed, match=why):
         translate(question, VOCABULARY)
 
 

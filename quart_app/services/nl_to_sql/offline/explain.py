@@ -11,6 +11,8 @@ def describe(plan: Plan, reading: Reading, joins: list[Join]) -> str:
     """One line: measure and table, the joins, groups, filters, order and limit, and the
     words ignored."""
     parts = [_measure(plan)]
+    if plan.outer is not None:
+        parts[0] = f"{plan.outer} per group of the {parts[0]}"
     if joins:
         parts.append("joining " + " → ".join([plan.subject, *(join.right for join in joins)]))
     groups = [_name(group) for group in ([plan.entity] if plan.entity else []) + plan.groups]
@@ -21,7 +23,7 @@ def describe(plan: Plan, reading: Reading, joins: list[Join]) -> str:
         for ref, value in plan.values
     ]
     filters += [f"{_name(ref)} is not {value!r}" for ref, value in plan.excluded]
-    filters += [f"{_name(ref)} in {time.describe()}" for time, ref in plan.times]
+    filters += [f"{_name(ref)} {time.describe()}" for time, ref in plan.times]
     for comparison in plan.comparisons:
         subject = (
             _name(comparison.column) if comparison.column else f"count of {comparison.counted}"
@@ -56,6 +58,8 @@ def _measure(plan: Plan) -> str:
         return f"rows of {plan.subject}"
     if measure.kind == "count":
         return f"count of {measure.table}"
+    if measure.kind == "distinct":
+        return f"count of different {measure.table}.{measure.column}"
     if measure.kind == "share":
         return f"percentage of {measure.table}"
     if measure.kind == "money":

@@ -198,7 +198,7 @@ def read_share(reading: Reading) -> None:
                     return
 
 
-_EXCEPT = frozenset({"outside", "except", "excluding", "besides", "apart"})
+_EXCEPT = frozenset({"outside", "except", "excluding", "besides", "apart", "not"})
 
 
 def read_exclusions(reading: Reading) -> None:

@@ -38,6 +38,9 @@ def measure(
         if column is None:
             raise fail(reading, f"found no number column to take the {reading.aggregate} of")
         return Measure("aggregate", column.table, reading.aggregate, column.column)
+    distinct = _values_counted(reading, vocabulary)
+    if distinct is not None:  # "how many countries": distinct values of a column
+        return Measure("distinct", distinct.table, "count", distinct.column)
     quantity = _quantity_after_count(reading, vocabulary)
     if quantity is not None:  # "how many hours": hours are summed, not counted
         return Measure("aggregate", quantity.table, "sum", quantity.column)
@@ -83,6 +86,26 @@ def _counted(reading: Reading, counted: str | None, table_mentions: list[str]) -
     if target is None:
         raise fail(reading, "found nothing to count")
     return target
+
+
+def _values_counted(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
+    """The column right after "how many" ("distinct" between allowed) when it is no number
+    and no table is named there: "how many countries", "number of different cities"."""
+    if not reading.counting:
+        return None
+    spot = reading.count_end
+    while spot < len(reading.tokens) and reading.tokens[spot] in _DISTINCT:
+        reading.used[spot] = True
+        spot += 1
+    if any(start == spot for start, _, _ in reading.tables):
+        return None
+    for start, _, refs in reading.columns:
+        if start == spot and not vocabulary.column(refs[0]).is_number:
+            return refs[0]
+    return None
+
+
+_DISTINCT = frozenset({"distinct", "different", "unique", "separate"})
 
 
 def _quantity_after_count(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:

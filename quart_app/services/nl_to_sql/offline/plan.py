@@ -12,7 +12,7 @@ from .vocabulary import ColumnRef, Vocabulary
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    kind: str  # "count", "money", "aggregate", "entity_value", "share"
+    kind: str  # "count", "distinct", "money", "aggregate", "entity_value", "share"
     table: str
     function: str = "count"
     column: str | None = None
@@ -40,6 +40,7 @@ class Plan:
     hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
     named: list[str] = field(default_factory=list)  # other tables the question names
     time_column: ColumnRef | None = None  # the date a verb names ("hired")
+    outer: str | None = None  # "avg": the measure per group, averaged over the groups
 
     def tables(self) -> list[str]:
         found = [self.subject]

@@ -97,6 +97,14 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         plan.times.append((time, _time_column(reading, vocabulary, plan, time)))
     plan.order = reading.order
     plan.limit = reading.limit
+    if (
+        measure is not None
+        and measure.kind == "count"
+        and reading.aggregate in ("avg", "max", "min")
+    ):
+        if not (groups or entity):  # "average number of orders": per what?
+            raise fail(reading, f"found nothing to take the {reading.aggregate} of counts over")
+        plan.outer = reading.aggregate
     if measure is not None and entity is not None and plan.limit is None:
         plan.limit = 1 if _singular_mention(reading, entity) else 10
     if measure is None and reading.order is not None:

@@ -20,6 +20,7 @@ AGGREGATES = {
     "average": "avg", "avg": "avg", "mean": "avg",
     "total": "sum", "sum": "sum", "overall": "sum", "combined": "sum",
     "maximum": "max", "max": "max", "highest": "max", "largest": "max", "biggest": "max",
+    "median": "median",
     "minimum": "min", "min": "min", "lowest": "min", "smallest": "min",
 }  # fmt: skip
 MONEY_WORDS = frozenset(
@@ -282,32 +283,20 @@ def _qualifies_measure(reading: Reading, position: int) -> bool:
 
 def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
     tokens = reading.tokens
+    ends = []
     for marker in GROUP_MARKERS:
         start = 0
         while (at := _find(tokens, marker, start)) >= 0:
             start = at + 1
-            after = at + len(marker.split())
-            if after >= len(tokens):
-                continue
-            word = tokens[after]
-            if marker == "by":
-                reading.after_by.append(after)
-            if word in TIME_UNITS or singular_unit(word) in TIME_UNITS:
-                unit = TIME_UNITS.get(word) or TIME_UNITS[singular_unit(word)]
-                reading.groups.append(f"time:{unit}")
-                reading.mark(at, after + 1)
-                continue
-            for position, _, refs in reading.columns:
-                ranking = reading.order is not None or reading.limit is not None
-                if position == after and not (ranking and _measures(vocabulary, refs[0])):
-                    reading.groups.append(refs[0])
-                    reading.mark(at, after)
-            for position, end, table in reading.tables:
-                if position == after:
-                    column = next((refs for spot, _, refs in reading.columns if spot == end), [])
-                    owned = [ref for ref in column if ref.table == table]
-                    reading.groups.append(owned[0] if owned else table)  # "per product category"
-                    reading.mark(at, after)
+            end = _group_at(reading, vocabulary, at, at + len(marker.split()))
+            if end is not None:
+                ends.append(end)
+    while ends:  # "by status and year"
+        end = ends.pop()
+        if end < len(tokens) and tokens[end] == "and":
+            following = _group_at(reading, vocabulary, end, end + 1)
+            if following is not None:
+                ends.append(following)
     for position, token in enumerate(tokens):
         if (
             token in TIME_UNITS
@@ -316,6 +305,36 @@ def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
         ):
             reading.groups.append(f"time:{TIME_UNITS[token]}")  # "monthly revenue"
             reading.used[position] = True
+
+
+def _group_at(reading: Reading, vocabulary: Vocabulary, at: int, after: int) -> int | None:
+    """The group named at ``after`` (a marker at ``at`` before it), recorded; where it ends."""
+    tokens = reading.tokens
+    if after >= len(tokens):
+        return None
+    word = tokens[after]
+    if tokens[at] == "by":
+        reading.after_by.append(after)
+    if word in TIME_UNITS or singular_unit(word) in TIME_UNITS:
+        unit = TIME_UNITS.get(word) or TIME_UNITS[singular_unit(word)]
+        reading.groups.append(f"time:{unit}")
+        reading.mark(at, after + 1)
+        return after + 1
+    found = None
+    for position, end, refs in reading.columns:
+        ranking = reading.order is not None or reading.limit is not None
+        if position == after and not (ranking and _measures(vocabulary, refs[0])):
+            reading.groups.append(refs[0])
+            reading.mark(at, after)
+            found = end
+    for position, end, table in reading.tables:
+        if position == after:
+            column = next((refs for spot, _, refs in reading.columns if spot == end), [])
+            owned = [ref for ref in column if ref.table == table]
+            reading.groups.append(owned[0] if owned else table)  # "per product category"
+            reading.mark(at, after)
+            found = end
+    return found
 
 
 def _measures(vocabulary: Vocabulary, ref: ColumnRef) -> bool:

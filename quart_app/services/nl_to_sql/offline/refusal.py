@@ -30,7 +30,7 @@ def fail(reading: Reading, why: str) -> ConversionFailed:
             "values " + ", ".join(f"{ref.column} = {value!r}" for ref, value in reading.values)
         )
     if reading.times:
-        understood.append("time " + ", ".join(time.describe() for time in reading.times))
+        understood.append("time: " + ", ".join(time.describe() for time in reading.times))
     unknown = [word for word in reading.unused_words() if word not in HARMLESS]
     message = why
     message += (

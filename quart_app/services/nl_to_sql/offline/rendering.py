@@ -70,6 +70,10 @@ class Renderer:
         if keys:
             sql += f" GROUP BY {', '.join(keys)}"
         sql += having
+        if plan.outer is not None:  # "average number of items per order": over the groups
+            name = self._measure_name()
+            value = f"round(avg({name}), 2)" if plan.outer == "avg" else f"{plan.outer}({name})"
+            return f"SELECT {value} AS {plan.outer}_{name} FROM ({sql}) AS per_group"
         sql += self._order(keys, self._measure_name())
         return sql
 
@@ -183,8 +187,12 @@ class Renderer:
             amount = f"{self.aliases[money]}.{_quote(quantity_column(table) or '')} * {self.aliases[money]}.{_quote(price_column(table) or '')}"
             return f"sum({amount})"
         column = f"{alias}.{_quote(measure.column or '')}"
+        if measure.kind == "distinct":
+            return f"count(DISTINCT {column})"
         if measure.function == "avg":
             return f"round(avg({column}), 2)"
+        if measure.function == "median":
+            return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column})"
         return f"{measure.function}({column})"
 
     def _measure_name(self) -> str:
@@ -200,6 +208,8 @@ class Renderer:
             return "revenue"
         if measure.kind == "share":
             return "percent"
+        if measure.kind == "distinct":
+            return f"{measure.column}_count"
         if measure.kind == "entity_value":
             return f"{measure.function}_{singular(measure.table)}_value"
         return f"{measure.function}_{measure.column}"

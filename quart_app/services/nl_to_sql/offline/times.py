@@ -39,7 +39,7 @@ BOUNDS: dict[str, Bound] = {
 
 @dataclass(frozen=True, slots=True)
 class TimeFilter:
-    kind: Literal["year", "month", "recent"]
+    kind: Literal["year", "month", "recent", "current"]
     position: int = 0  # where the phrase starts in the question
     year: int = 0
     month: int = 0
@@ -48,10 +48,12 @@ class TimeFilter:
     bound: Bound = "in"
 
     def describe(self) -> str:
+        if self.kind == "current":
+            return f"in the newest {self.unit} of data"
         if self.kind == "recent":
-            return f"the last {self.amount} {self.unit}{'s' if self.amount != 1 else ''} of data"
+            return f"in the last {self.amount} {self.unit}{'s' if self.amount != 1 else ''} of data"
         period = str(self.year) if self.kind == "year" else f"{self.year}-{self.month:02d}"
-        return period if self.bound == "in" else f"{self.bound} {period}"
+        return f"{self.bound} {period}"
 
     def period(self) -> tuple[str, str]:
         """The first day of the year or month, and the first day after it."""
@@ -85,6 +87,24 @@ def find_times(tokens: list[str]) -> list[tuple[TimeFilter, int, int]]:
                 )
                 position = unit_at + 1
                 continue
+        if (
+            token == "between"
+            and _year(following)
+            and tokens[position + 2 : position + 3] == ["and"]
+        ):
+            last = tokens[position + 3] if position + 3 < len(tokens) else ""
+            if _year(last):  # "between 2019 and 2021": since the first, before the year after
+                found.append((TimeFilter("year", position, year=int(following), bound="since"),
+                              position, position + 2))  # fmt: skip
+                found.append((TimeFilter("year", position, year=int(last) + 1, bound="before"),
+                              position + 2, position + 4))  # fmt: skip
+                position += 4
+                continue
+        if token == "this" and following.rstrip("s") in ("year", "month", "week"):
+            time = TimeFilter("current", position, unit=following.rstrip("s"))
+            found.append((time, position, position + 2))  # the newest year of data
+            position += 2
+            continue
         if token in MONTHS and following.isdecimal() and len(following) == 4:
             time = TimeFilter("month", start, year=int(following), month=MONTHS[token], bound=bound)
             found.append((time, start, position + 2))
@@ -98,6 +118,10 @@ def find_times(tokens: list[str]) -> list[tuple[TimeFilter, int, int]]:
     return found
 
 
+def _year(token: str) -> bool:
+    return token.isdecimal() and len(token) == 4 and 1900 <= int(token) <= 2100
+
+
 def condition(column: str, time: TimeFilter, latest: str, years: bool) -> str:
     """The WHERE condition for ``time`` on ``column``; ``latest`` is the column's newest value
     (for "the last 30 days"); ``years`` when the column holds years as numbers."""
@@ -105,6 +129,8 @@ def condition(column: str, time: TimeFilter, latest: str, years: bool) -> str:
         return _in_years(column, time, latest)
     if time.kind == "recent":
         return f"{column} > {latest} - interval '{time.amount} {time.unit}'"
+    if time.kind == "current":
+        return f"{column} >= date_trunc('{time.unit}', {latest})"
     first, after = time.period()
     return {
         "in": f"{column} >= '{first}' AND {column} < '{after}'",
@@ -116,7 +142,7 @@ def condition(column: str, time: TimeFilter, latest: str, years: bool) -> str:
 
 def _in_years(column: str, time: TimeFilter, latest: str) -> str:
     """ "published in 2020", "born before 1950": a number column of years."""
-    if time.kind == "month" or (time.kind == "recent" and time.unit != "year"):
+    if time.kind in ("month", "current") or (time.kind == "recent" and time.unit != "year"):
         raise ConversionFailed(f"{column} holds years, not {time.describe()}")
     if time.kind == "recent":
         return f"{column} > {latest} - {time.amount}"
