@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--peer", type=Path, help="another checkout whose engine to compare")
     parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)  # the peer's subprocess
     parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--sets", default="demo,hr,fleet,university", help="comma-separated")
+    parser.add_argument("--sets", default="demo,hr,fleet,university,library", help="comma-separated")
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     arguments = parser.parse_args()
     if arguments.url:  # the peer's subprocess: figures as JSON on stdout
