@@ -80,13 +80,14 @@ def _numeric_column_before(
     tokens = reading.tokens
     after = position + 2 + (position + 1 < len(tokens) and tokens[position + 1] == "than")
     for spot in [*range(position - 1, max(-1, position - 5), -1), after]:
-        if spot >= len(tokens):
-            continue
-        refs = vocabulary.columns.get(tokens[spot], [])
-        numeric = [ref for ref in refs if vocabulary.column(ref).is_number]
-        if numeric:
-            reading.used[spot] = True
-            return numeric[0]
+        for first in (spot - 1, spot):  # "page count over 500", "price over 450"
+            if first < 0 or spot >= len(tokens):
+                continue
+            refs = vocabulary.columns.get(" ".join(tokens[first : spot + 1]), [])
+            numeric = [ref for ref in refs if vocabulary.column(ref).is_number]
+            if numeric:
+                reading.mark(first, spot + 1)
+                return numeric[0]
     for back in range(position - 1, max(-1, position - 5), -1):
         table = vocabulary.tables.get(tokens[back])
         amount = vocabulary.amount_column(table) if table else None

@@ -69,14 +69,17 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
             reading.used[position] = True
         if token in vocabulary.table_verbs:  # "assigned" → project_assignments
             reading.hinted.append(vocabulary.table_verbs[token])
+            reading.facts.append(vocabulary.table_verbs[token])
             reading.used[position] = True
         elif token in VERB_TABLES and (table := table_named(vocabulary, VERB_TABLES[token])):
             reading.hinted.append(table)  # "borrowed": the loans
+            reading.facts.append(table)
             reading.used[position] = True
         elif token in RECORDING:
             recorded = table_named(vocabulary, RECORD_TABLES)
             if recorded:
                 reading.hinted.append(recorded)
+                reading.facts.append(recorded)
             reading.used[position] = True
         if reading.used[position]:
             continue

@@ -59,6 +59,8 @@ def measure(
         # "hours per month", "which project has the most hours": a number is totalled
         function = "avg" if any(word in column.column.lower() for word in AVERAGED) else "sum"
         return Measure("aggregate", column.table, function, column.column)
+    if reading.order is not None and reading.facts and column is None:
+        return Measure("count", reading.facts[0])  # "which genre is borrowed the most"
     if reading.groups:
         # "orders per status": rows are counted per group
         target = table_mentions[0] if table_mentions else _fallback_subject(reading, amounts_table)

@@ -40,6 +40,7 @@ class Plan:
     hinted: list[str] = field(default_factory=list)  # tables a verb names: joined on the way
     named: list[str] = field(default_factory=list)  # other tables the question names
     time_column: ColumnRef | None = None  # the date a verb names ("hired")
+    keep_empty: bool = False  # LEFT JOINs from the subject: rows with nothing counted count 0
     outer: str | None = None  # "avg": the measure per group, averaged over the groups
 
     def tables(self) -> list[str]:

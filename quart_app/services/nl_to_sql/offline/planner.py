@@ -58,6 +58,9 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     subject = _subject(reading, measure, entity, amounts_table)
     if subject is None:
         raise fail(reading, "found no table the question is about")
+    counted_per = _counted_per(measure, entity, groups)
+    if counted_per is not None:
+        subject = counted_per
     values = list(zip(reading.values, reading.value_at, strict=True))
     pivot = reading.share_pivot
     plan = Plan(
@@ -72,6 +75,7 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         ],
         comparisons=list(reading.comparisons),
     )
+    plan.keep_empty = counted_per is not None
     plan.share = [value for value, at in values if pivot is not None and at > pivot]
     plan.excluded = [value for value, at in values if at in reading.excluded_at]
     if pivot is not None and not plan.share:
@@ -111,6 +115,8 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         plan.order_column = _order_column(reading, vocabulary, subject)
         if plan.order_column is None:
             raise fail(reading, "found nothing to order the rows by")
+        if plan.limit is None and _singular_mention(reading, subject):
+            plan.limit = 1  # "the oldest book"
     return plan
 
 
@@ -165,6 +171,19 @@ def _first_term(reading: Reading) -> str | ColumnRef | None:
     return ordered[0] if ordered else None
 
 
+def _counted_per(
+    measure: Measure | None, entity: str | ColumnRef | None, groups: list[str | ColumnRef]
+) -> str | None:
+    """The table whose every row gets a count, zero included: "how many books has each author
+    written", "which author has the fewest books"."""
+    if measure is None or measure.kind != "count":
+        return None
+    per = [entity] if entity is not None else groups
+    if len(per) == 1 and isinstance(per[0], str) and not per[0].startswith("time:"):
+        return per[0] if per[0] != measure.table else None
+    return None
+
+
 def _subject(
     reading: Reading,
     measure: Measure | None,
@@ -209,10 +228,11 @@ def _time_column(
         + [plan.subject]
         + [table for table in plan.tables() if table != plan.subject]
     )
-    for name in candidates:
-        column = vocabulary.time_column(vocabulary.table(name))
-        if column is not None:
-            return ColumnRef(name, column)
+    for years in (False, True):  # a date of loans before the year a book was published
+        for name in candidates:
+            column = vocabulary.time_column(vocabulary.table(name), years=years)
+            if column is not None:
+                return ColumnRef(name, column)
     reachable = []
     for table in vocabulary.schema.tables:
         path = vocabulary.path(plan.subject, table.name)

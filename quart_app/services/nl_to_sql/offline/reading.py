@@ -90,6 +90,7 @@ class Reading:
     after_by: list[int] = field(default_factory=list)  # positions of words that follow "by"
     time_columns: list[ColumnRef] = field(default_factory=list)  # "hired" names hire_date
     hinted: list[str] = field(default_factory=list)  # tables a verb points to ("assigned")
+    facts: list[str] = field(default_factory=list)  # tables of what was done ("borrowed")
     verb_tables: list[tuple[int, str]] = field(default_factory=list)  # "serviced": MaintEvent
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
     absent_at: list[int] = field(default_factory=list)  # where each absence is said
@@ -205,6 +206,20 @@ def _read_terms(reading: Reading, vocabulary: Vocabulary) -> None:
             break
         if not matched:
             position += 1
+    _read_generic_columns(reading, vocabulary)
+
+
+def _read_generic_columns(reading: Reading, vocabulary: Vocabulary) -> None:
+    """ "fines by status": a general word (status, type, name, code) names the column of a
+    table the question names, when exactly one of them has one so called."""
+    named = {table for _, _, table in reading.tables}
+    for position, token in enumerate(reading.tokens):
+        if reading.used[position] or token not in vocabulary.suffixes:
+            continue
+        refs = [ref for ref in vocabulary.suffixes[token] if ref.table in named]
+        if len(refs) == 1:
+            reading.columns.append((position, position + 1, refs))
+            reading.used[position] = True
 
 
 def _read_intent(reading: Reading) -> None:

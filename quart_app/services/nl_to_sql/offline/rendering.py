@@ -85,7 +85,8 @@ class Renderer:
                 f"{self.aliases[join.left]}.{_quote(left)} = {self.aliases[join.right]}.{_quote(right)}"
                 for left, right in join.pairs
             )
-            source += f" JOIN {self._table_sql(join.right)} AS {self.aliases[join.right]} ON {on}"
+            kind = "LEFT JOIN" if self.plan.keep_empty else "JOIN"
+            source += f" {kind} {self._table_sql(join.right)} AS {self.aliases[join.right]} ON {on}"
         return source
 
     def _table_sql(self, table: str) -> str:

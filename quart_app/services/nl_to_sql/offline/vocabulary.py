@@ -139,6 +139,8 @@ class Vocabulary:
         default_factory=list, repr=False
     )
     has_amounts: bool = False  # a table with quantity and price: spending is their product
+    # general last words ("status" of fine_status), resolved only within named tables
+    suffixes: dict[str, list[ColumnRef]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, schema: Schema) -> Vocabulary:
@@ -197,10 +199,14 @@ class Vocabulary:
             for column in table.columns:
                 words = meaning_of(column.name)
                 ref = ColumnRef(table.name, column.name)
-                if len(words) > 1 and words[-1] not in _GENERIC:
-                    phrases = _forms(words[-1:])
-                elif column.is_number and len(words) == 2 and words[1] in _COUNTS:
+                if column.is_number and len(words) == 2 and words[1] in _COUNTS:
                     phrases = _forms(words[:1])
+                elif len(words) > 1 and words[-1] in _GENERIC and words[-1] != "id":
+                    for phrase in _forms(words[-1:]):
+                        self.suffixes.setdefault(phrase, []).append(ref)
+                    continue
+                elif len(words) > 1:
+                    phrases = _forms(words[-1:])
                 else:
                     continue
                 for phrase in phrases:
@@ -211,13 +217,17 @@ class Vocabulary:
 
     def _add_roles(self) -> None:
         """A key named for a role ("fk_advisor_id", "manager_id"): the role's verb ("advised",
-        "manage") names the table holding the key."""
+        "manage") names the table holding the key. A key that qualifies its table
+        ("home_branch_id") names that table: "per home branch"."""
         for table in self.schema.tables:
             for key in table.foreign_keys:
                 words = [w for w in meaning_of(key.columns[0]) if w != "id"]
                 role = words[-1] if words else ""
                 target = meaning_of(key.table) or words_of(key.table)
                 if singular(target[-1]) == role:  # fk_driver is a driver, no role
+                    if len(words) > 1 and key.table != table.name:
+                        for phrase in _forms(words):
+                            self.tables.setdefault(phrase, key.table)
                     continue
                 if role.endswith(("or", "er")) and len(role) > 5:
                     for form in verb_forms(base_of(role[:-2] + "ed")):
@@ -288,11 +298,11 @@ class Vocabulary:
         column = self.column(ref)
         return column.is_number and (meaning_of(column.name) or [""])[-1] == "year"
 
-    def time_column(self, table: Table) -> str | None:
+    def time_column(self, table: Table, *, years: bool = True) -> str | None:
         """A table's date: its one date or time column, else the first that is no bookkeeping,
         else a column of years."""
         found = [column.name for column in table.columns if column.is_time]
-        if not found:
+        if not found and years:
             found = [c.name for c in table.columns if self.is_year(ColumnRef(table.name, c.name))]
         events = [name for name in found if not any(word in name.lower() for word in BOOKKEEPING)]
         chosen = events or found

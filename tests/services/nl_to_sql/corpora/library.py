@@ -209,6 +209,7 @@ CASES = [
     Case(
         "share of fine amount by reason",
         "SELECT reason, round(100.0 * sum(amount) / (SELECT sum(amount) FROM fines), 2) FROM fines GROUP BY reason",
+        known_miss="a share of a sum per group is not planned: refused",
     ),
     Case(
         "how many loans in 2023",
