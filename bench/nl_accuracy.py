@@ -104,10 +104,11 @@ def _wide(schemas: list[Any], asked: list[str], copies: int = 25) -> dict[str, f
         except ConversionFailed:
             pass
         times.append((time.perf_counter() - started) * 1000)
-    print(f"wide schema: {len(tables)} tables, vocabulary built in {built:.0f} ms")
+    print(f"wide schema: {len(tables)} tables, vocabulary built in {built:.0f} ms", file=sys.stderr)
     return {
         "cases": len(asked),
-        "right": 0,
+        "right": -1,  # timing only
+        "wrong": 0,
         "unanswerable": 0,
         "refused": 0,
         "median_ms": statistics.median(times),
@@ -132,7 +133,7 @@ async def _score(
     from tests.services.nl_to_sql.compare import same_result
 
     vocabulary = Vocabulary.of(schema)
-    right, times = 0, []
+    right, wrong, times = 0, 0, []
     for case in cases:
         started = time.perf_counter()
         try:
@@ -150,6 +151,7 @@ async def _score(
             except asyncpg.PostgresError as error:
                 why = f"database: {error}"
         right += ok
+        wrong += sql is not None and not ok  # answered, and not right: the worst outcome
         if verbose and not ok:
             print(f"  MISS {name}: {case.question}\n       {why}\n       {sql}")
     refused = 0
@@ -164,6 +166,7 @@ async def _score(
     return {
         "cases": len(cases),
         "right": right,
+        "wrong": wrong,
         "unanswerable": len(unanswerable),
         "refused": refused,
         "median_ms": statistics.median(times),
@@ -172,25 +175,25 @@ async def _score(
 
 
 def table(columns: dict[str, dict[str, dict[str, float]]]) -> str:
-    lines = [
-        "| set | "
-        + " | ".join(f"{who}: right | refused | median ms | p95 ms" for who in columns)
-        + " |"
-    ]
-    lines.append("|---|" + "---:|---:|---:|---:|" * len(columns))
-    names = next(iter(columns.values())).keys()
-    for name in names:
+    heads = " | ".join(
+        f"{who}: right | wrong | refused unanswerable | median ms | p95 ms" for who in columns
+    )
+    lines = [f"| set | {heads} |", "|---|" + "---:|" * 5 * len(columns)]
+    for name in next(iter(columns.values())):
         cells = []
         for figures in columns.values():
             row = figures.get(name)
             if row is None:
-                cells.append("- | - | - | -")
+                cells.append("- | - | - | - | -")
+                continue
+            timing = f"{row['median_ms']:.2f} | {row['p95_ms']:.2f}"
+            if row["right"] < 0:
+                cells.append(f"timing only, {row['cases']:.0f} questions | | | {timing}")
                 continue
             share = 100 * row["right"] / row["cases"]
             cells.append(
-                f"{row['right']:.0f}/{row['cases']:.0f} ({share:.0f}%) | "
-                f"{row['refused']:.0f}/{row['unanswerable']:.0f} | "
-                f"{row['median_ms']:.2f} | {row['p95_ms']:.2f}"
+                f"{row['right']:.0f}/{row['cases']:.0f} ({share:.0f}%) | {row.get('wrong', 0):.0f} | "
+                f"{row['refused']:.0f}/{row['unanswerable']:.0f} | {timing}"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -201,7 +204,9 @@ def main() -> None:
     parser.add_argument("--peer", type=Path, help="another checkout whose engine to compare")
     parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)  # the peer's subprocess
     parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--sets", default="demo,hr,fleet,university,library", help="comma-separated")
+    parser.add_argument(
+        "--sets", default="demo,hr,fleet,university,library", help="comma-separated"
+    )
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     arguments = parser.parse_args()
     if arguments.url:  # the peer's subprocess: figures as JSON on stdout

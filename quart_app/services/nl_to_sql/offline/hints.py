@@ -71,9 +71,9 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
             reading.hinted.append(vocabulary.table_verbs[token])
             reading.facts.append(vocabulary.table_verbs[token])
             reading.used[position] = True
-        elif token in VERB_TABLES and (table := table_named(vocabulary, VERB_TABLES[token])):
-            reading.hinted.append(table)  # "borrowed": the loans
-            reading.facts.append(table)
+        elif token in VERB_TABLES and (done := table_named(vocabulary, VERB_TABLES[token])):
+            reading.hinted.append(done)  # "borrowed": the loans
+            reading.facts.append(done)
             reading.used[position] = True
         elif token in RECORDING:
             recorded = table_named(vocabulary, RECORD_TABLES)
