@@ -18,9 +18,16 @@ def describe(plan: Plan, reading: Reading, joins: list[Join]) -> str:
     groups = [_name(group) for group in ([plan.entity] if plan.entity else []) + plan.groups]
     if groups:
         parts.append("per " + ", ".join(groups))
+    by_column: dict[ColumnRef, list[str | None]] = {}
+    for ref, value in plan.values:
+        by_column.setdefault(ref, []).append(value)
     filters = [
-        f"{_name(ref)} is empty" if value is None else f"{_name(ref)} = {value!r}"
-        for ref, value in plan.values
+        f"{_name(ref)} is empty"
+        if values == [None]
+        else f"{_name(ref)} = {values[0]!r}"
+        if len(values) == 1
+        else f"{_name(ref)} in ({', '.join(repr(v) for v in values)})"
+        for ref, values in by_column.items()
     ]
     filters += [f"{_name(ref)} is not {value!r}" for ref, value in plan.excluded]
     filters += [f"{_name(ref)} {time.describe()}" for time, ref in plan.times]

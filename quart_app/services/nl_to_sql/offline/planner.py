@@ -101,6 +101,8 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         plan.times.append((time, _time_column(reading, vocabulary, plan, time)))
     plan.order = reading.order
     plan.limit = reading.limit
+    if measure is not None and reading.by_time:  # "most recent order of each customer"
+        raise fail(reading, "cannot rank by date and by a measure at once")
     if (
         measure is not None
         and measure.kind == "count"

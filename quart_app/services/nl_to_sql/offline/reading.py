@@ -49,6 +49,7 @@ ASCENDING = frozenset(
         "first",
     }
 )
+_BY_TIME = frozenset({"newest", "latest", "recent", "oldest", "earliest"})
 GROUP_MARKERS = ("for each", "for every", "in each", "per", "by", "each")
 LIST_WORDS = frozenset(
     {"list", "show", "find", "give", "display", "get", "which", "what", "who", "all"}
@@ -95,6 +96,7 @@ class Reading:
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
     absent_at: list[int] = field(default_factory=list)  # where each absence is said
     excluded_at: set[int] = field(default_factory=set)  # values ruled out ("outside the USA")
+    by_time: bool = False  # "newest", "most recent": rows ordered by a date
     share_pivot: int | None = None  # "what share of projects | are completed"
 
     def unused_words(self) -> list[str]:
@@ -251,10 +253,14 @@ def _read_intent(reading: Reading) -> None:
                     continue  # "lowest salary per job title": a minimum, not an order
         if reading.used[position] and token not in AGGREGATES:
             continue  # "last" of "the last 7 days"
-        if token in DESCENDING and reading.order is None:
+        if token in DESCENDING and reading.order in (None, "desc"):
             reading.order = "desc"
-            reading.used[position] = True
-        elif token in ASCENDING and reading.order is None:
+            reading.used[position] = True  # "most recent": both say newest first
+            if token in _BY_TIME:
+                reading.by_time = True
+        elif token in ASCENDING and reading.order in (None, "asc"):
+            if token in _BY_TIME:
+                reading.by_time = True
             reading.order = "asc"
             reading.used[position] = True
         if (

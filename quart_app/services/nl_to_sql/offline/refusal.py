@@ -11,7 +11,7 @@ HARMLESS = frozenset(
     live lives living come comes came based located happened happen occur occurred were was
     been being belong belongs belonging per cent percent its their them they value
     values worth highest lowest largest smallest distinct different unique ever so far time
-    period recorded there recent latest newest oldest earliest expensive cheapest pricey
+    period recorded there expensive cheapest pricey
     priciest popular busiest best worst date dates up place drive drives drove driven driving
     hauled haul hauling carried travelled traveled job jobs event events purchase purchases
     transaction transactions us written wrote write writes authored currently now presently took take taken takes place collected given taught teach

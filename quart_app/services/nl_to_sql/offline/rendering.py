@@ -98,7 +98,15 @@ class Renderer:
         )
 
     def _where(self) -> str:
-        conditions = [self._equals(ref, value) for ref, value in self.plan.values]
+        by_column: dict[ColumnRef, list[str | None]] = {}
+        for ref, value in self.plan.values:  # "Germany or France", "Germany and France"
+            by_column.setdefault(ref, []).append(value)
+        conditions = [
+            self._equals(ref, values[0])
+            if len(values) == 1 or None in values
+            else f"{self.ref(ref)} IN ({', '.join(_literal(v or '') for v in values)})"
+            for ref, values in by_column.items()
+        ]
         conditions += [
             f"{self.ref(ref)} IS DISTINCT FROM {_literal(value)}"
             if value is not None
