@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .plan import Plan
 from .reading import Reading
-from .vocabulary import ColumnRef, Join
+from .vocabulary import ColumnRef, Join, Value
 
 
 def describe(plan: Plan, reading: Reading, joins: list[Join]) -> str:
@@ -18,7 +18,7 @@ def describe(plan: Plan, reading: Reading, joins: list[Join]) -> str:
     groups = [_name(group) for group in ([plan.entity] if plan.entity else []) + plan.groups]
     if groups:
         parts.append("per " + ", ".join(groups))
-    by_column: dict[ColumnRef, list[str | None]] = {}
+    by_column: dict[ColumnRef, list[Value]] = {}
     for ref, value in plan.values:
         by_column.setdefault(ref, []).append(value)
     filters = [

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from .lexicon import (
     ABSENCE,
     ANONYMOUS,
+    BEGINNING_NAMES,
+    BEGINNINGS,
     HEADCOUNT,
     LEAST,
     MOST,
@@ -59,6 +61,8 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
     amounts = vocabulary.has_amounts
     for position, token in enumerate(reading.tokens):
         if reading.used[position]:
+            continue
+        if token in BEGINNINGS and _read_beginning(reading, vocabulary, position, timed):
             continue
         if token in vocabulary.verbs:  # "hired" → hire_date, and the table it is in
             table = vocabulary.verbs[token][0].table
@@ -129,6 +133,31 @@ def _read_anonymous(reading: Reading, vocabulary: Vocabulary, position: int) -> 
     return False
 
 
+def _read_beginning(reading: Reading, vocabulary: Vocabulary, position: int, timed: bool) -> bool:
+    """ "signed up", "registered", "created", "signups": the date a row began, in a table the
+    question names (or the one table that has such a date)."""
+    named = [table for _, _, table in reading.tables]
+    found = [
+        ColumnRef(table.name, column.name)
+        for table in vocabulary.schema.tables
+        if not named or table.name in named
+        for column in table.columns
+        if column.is_time and set(words_of(column.name)) & BEGINNING_NAMES
+    ]
+    if not found or (not named and len({ref.table for ref in found}) > 1):
+        return False
+    if timed:
+        reading.time_columns.append(found[0])
+    if not named:  # "number of signups per year": the rows of that table
+        reading.tables.append((position, position + 1, found[0].table))
+        reading.tables.sort()
+    reading.used[position] = True
+    following = position + 1
+    if following < len(reading.tokens) and reading.tokens[following] == "up":
+        reading.used[following] = True
+    return True
+
+
 def synonym_columns(vocabulary: Vocabulary, token: str) -> list[ColumnRef]:
     """Number columns a word points to: by meaning ("paid" → salary) or unit ("km")."""
     fragments = set(SYNONYMS.get(token, ()))
@@ -146,6 +175,25 @@ def table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | Non
     return None
 
 
+def read_flags(reading: Reading, vocabulary: Vocabulary) -> None:
+    """ "completed watch events", "kids profiles": a yes/no column that is true."""
+    tokens = reading.tokens
+    for position in range(len(tokens)):
+        for size in (2, 1):
+            phrase = " ".join(tokens[position : position + size])
+            ref = vocabulary.flags.get(phrase)
+            if (
+                ref is None
+                or len(phrase.split()) != size
+                or any(reading.used[position : position + size])
+            ):
+                continue
+            reading.values.append((ref, True))
+            reading.value_at.append(position)
+            reading.mark(position, position + size)
+            break
+
+
 def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
     """ "with no orders", "without any employees", "never placed an order", "with 0 trips",
     "nobody assigned", "not assigned to any project": rows of a table that must not exist."""
@@ -157,6 +205,7 @@ def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
             continue
         absent = _absent_table(reading, position)
         if absent is None:
+            _read_empty(reading, vocabulary, position)  # "with no date of birth"
             continue
         reading.absent.append(absent)
         reading.absent_at.append(position)
@@ -170,6 +219,17 @@ def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
         for following in range(position + 1, min(position + 3, len(tokens))):
             if tokens[following] in ("any", "a", "an", "single", "one"):
                 reading.used[following] = True
+
+
+def _read_empty(reading: Reading, vocabulary: Vocabulary, position: int) -> None:
+    """A nullable column named right after "no"/"without": its value is missing."""
+    for start, _, refs in reading.columns:
+        if position < start <= position + 3 and vocabulary.column(refs[0]).nullable:
+            reading.values.append((refs[0], None))
+            reading.value_at.append(start)
+            reading.used[position] = True
+            reading.columns = [mention for mention in reading.columns if mention[0] != start]
+            return
 
 
 def _absent_table(reading: Reading, position: int) -> str | None:
@@ -199,6 +259,12 @@ def read_share(reading: Reading) -> None:
                     reading.mark(position, position + 1)
                     reading.used[pivot] = True
                     return
+            # "what percentage of payments failed": after the first table named
+            ends = [end for start, end, _ in reading.tables if start > position]
+            if ends:
+                reading.share_pivot = ends[0] - 1
+                reading.mark(position, position + 1)
+                return
 
 
 _EXCEPT = frozenset({"outside", "except", "excluding", "besides", "apart", "not"})
@@ -224,7 +290,7 @@ def drop_echoes(reading: Reading) -> None:
     ends = {
         at + len(value.split()): ref
         for (ref, value), at in zip(reading.values, reading.value_at, strict=True)
-        if value is not None
+        if isinstance(value, str)
     }
     kept = []
     for start, end, refs in reading.columns:

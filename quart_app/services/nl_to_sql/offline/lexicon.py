@@ -20,7 +20,8 @@ ABBREVIATIONS = {
     "km": "kilometres", "kms": "kilometres", "stu": "student", "instr": "instructor",
     "enr": "enrollment", "reg": "registration", "sub": "subscription", "pts": "points",
     "lvl": "level", "bldg": "building", "prereq": "prerequisite", "est": "established",
-    "nm": "name", "ltr": "letter", "cd": "code", "dob": "birth",
+    "nm": "name", "ltr": "letter", "cd": "code", "dob": "birth", "rtg": "rating",
+    "appt": "appointment", "rx": "prescription",
 }  # fmt: skip
 
 # One spelling for names and questions alike: a "licence" is the license_class's.
@@ -41,6 +42,7 @@ UNIT_WORDS = {
     **dict.fromkeys(("dollars", "usd"), ("usd",)),
     **dict.fromkeys(("euros", "eur"), ("eur",)),
     **dict.fromkeys(("minutes", "mins"), ("min", "mins", "minutes")),
+    **dict.fromkeys(("seconds", "secs"), ("sec", "secs", "seconds", "s")),
 }  # fmt: skip
 
 # Suffixes that say how a value is written, not what it is: ``rank_cd`` is a rank.
@@ -126,6 +128,17 @@ VERB_TABLES: dict[str, tuple[str, ...]] = {
 
 # Metadata timestamps: a table's date column is another one when it has one.
 BOOKKEEPING = ("created", "updated", "modified", "submitted", "inserted", "loaded", "deleted")
+LIFE_DATES = frozenset({"dob", "birth", "born", "birthday", "death", "died"})
+END_DATES = frozenset({"end", "ended", "ends", "closed", "expires", "expiry", "expired", "due",
+                       "cancelled", "canceled", "until", "returned", "arrived", "finished"})  # fmt: skip
+
+# Words for when a row began, whatever its date column is called: "accounts that signed up
+# in 2021" are those whose signup, registration, join or creation date is in 2021.
+BEGINNINGS = frozenset({"signed", "signup", "signups", "registered", "registration",
+                        "registrations", "joined", "join", "created", "opened", "enrolled"})  # fmt: skip
+BEGINNING_NAMES = frozenset({"signup", "sign", "signed", "registered", "registration", "joined",
+                             "join", "created", "creation", "opened", "open", "enrolled",
+                             "start", "started", "since", "member"})  # fmt: skip
 
 # Numbers that are summed when asked for per group or "how many" of; others averaged.
 AVERAGED = ("price", "rate", "percent", "pct", "score", "rating", "age", "ratio", "avg", "speed")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..schema import Table
 from .comparisons import Comparison
 from .times import TimeFilter
-from .vocabulary import ColumnRef, Vocabulary
+from .vocabulary import ColumnRef, Value, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +25,14 @@ class Plan:
     measure: Measure | None = None
     entity: str | ColumnRef | None = None  # top-N over a table's rows or a column's values
     groups: list[ColumnRef | str] = field(default_factory=list)
-    values: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # None: IS NULL
+    values: list[tuple[ColumnRef, Value]] = field(default_factory=list)  # None: IS NULL
     times: list[tuple[TimeFilter, ColumnRef]] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     order: str | None = None
     order_column: ColumnRef | None = None
     limit: int | None = None
-    share: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # the share's condition
-    excluded: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # <> filters
+    share: list[tuple[ColumnRef, Value]] = field(default_factory=list)  # the share's condition
+    excluded: list[tuple[ColumnRef, Value]] = field(default_factory=list)  # <> filters
     absent: list[str] = field(default_factory=list)
     absent_times: dict[str, list[tuple[TimeFilter, ColumnRef]]] = field(
         default_factory=dict

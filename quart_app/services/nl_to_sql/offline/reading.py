@@ -14,7 +14,7 @@ from . import hints
 from .comparisons import Comparison, read_comparisons
 from .lexicon import SPELLINGS
 from .times import TimeFilter, find_times
-from .vocabulary import ColumnRef, Vocabulary
+from .vocabulary import ColumnRef, Value, Vocabulary
 
 AGGREGATES = {
     "average": "avg", "avg": "avg", "mean": "avg",
@@ -71,7 +71,7 @@ class Reading:
     question: str
     tokens: list[str]
     used: list[bool]
-    values: list[tuple[ColumnRef, str | None]] = field(default_factory=list)  # None: IS NULL
+    values: list[tuple[ColumnRef, Value]] = field(default_factory=list)  # None: IS NULL
     value_at: list[int] = field(default_factory=list)  # where each value starts
     times: list[TimeFilter] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
@@ -135,6 +135,7 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     read_comparisons(reading, vocabulary)
     _read_terms(reading, vocabulary)
     hints.read_words(reading, vocabulary)
+    hints.read_flags(reading, vocabulary)
     hints.read_absence(reading, vocabulary)
     hints.read_share(reading)
     hints.read_exclusions(reading)
@@ -348,7 +349,11 @@ def _group_at(reading: Reading, vocabulary: Vocabulary, at: int, after: int) -> 
             reading.groups.append(refs[0])
             reading.mark(at, after)
             found = end
+    agent = tokens[at] == "by" and at > 0 and _participle(tokens[at - 1])
     for position, end, table in reading.tables:
+        if position == after and agent:  # "paid by accounts in BR": who paid, not per account
+            reading.used[at] = True
+            continue
         if position == after:
             column = next((refs for spot, _, refs in reading.columns if spot == end), [])
             owned = [ref for ref in column if ref.table == table]
@@ -356,6 +361,15 @@ def _group_at(reading: Reading, vocabulary: Vocabulary, at: int, after: int) -> 
             reading.mark(at, after)
             found = end
     return found
+
+
+def _participle(word: str) -> bool:
+    return word.endswith("ed") or word in _PARTICIPLES
+
+
+_PARTICIPLES = frozenset(
+    "paid made done written taken given sold bought held run owned sent spent won lost".split()
+)
 
 
 def _measures(vocabulary: Vocabulary, ref: ColumnRef) -> bool:

@@ -14,7 +14,8 @@ HARMLESS = frozenset(
     period recorded there expensive cheapest pricey
     priciest popular busiest best worst date dates up place drive drives drove driven driving
     hauled haul hauling carried travelled traveled job jobs event events purchase purchases
-    transaction transactions us written wrote write writes authored currently now presently took take taken takes place collected given taught teach
+    transaction transactions us linked associated attached connected related tied rated brings
+    bring brought generates generated catalog catalogue written wrote write writes authored currently now presently took take taken takes place collected given taught teach
     teaches""".split()
 )
 

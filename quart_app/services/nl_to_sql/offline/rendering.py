@@ -5,7 +5,7 @@ from __future__ import annotations
 from ....errors import ConversionFailed
 from .plan import Plan, money_table, price_column, quantity_column
 from .times import TimeFilter, condition
-from .vocabulary import ColumnRef, Join, Vocabulary, singular, words_of
+from .vocabulary import ColumnRef, Join, Value, Vocabulary, singular, words_of
 
 
 class Renderer:
@@ -98,19 +98,19 @@ class Renderer:
         )
 
     def _where(self) -> str:
-        by_column: dict[ColumnRef, list[str | None]] = {}
+        by_column: dict[ColumnRef, list[Value]] = {}
         for ref, value in self.plan.values:  # "Germany or France", "Germany and France"
             by_column.setdefault(ref, []).append(value)
         conditions = [
-            self._equals(ref, values[0])
-            if len(values) == 1 or None in values
-            else f"{self.ref(ref)} IN ({', '.join(_literal(v or '') for v in values)})"
+            f"{self.ref(ref)} IN ({', '.join(_literal(v) for v in texts)})"
+            if len(texts := [v for v in values if isinstance(v, str)]) == len(values) > 1
+            else " AND ".join(self._equals(ref, value) for value in values)
             for ref, values in by_column.items()
         ]
         conditions += [
             f"{self.ref(ref)} IS DISTINCT FROM {_literal(value)}"
-            if value is not None
-            else f"{self.ref(ref)} IS NOT NULL"
+            if isinstance(value, str)
+            else f"{self.ref(ref)} IS NOT {'NULL' if value is None else str(value).upper()}"
             for ref, value in self.plan.excluded
         ]
         conditions += [self._none_in(table) for table in self.plan.absent]
@@ -132,10 +132,10 @@ class Renderer:
         key = self.key(table)
         return key[0] if len(key) == 1 else f"({', '.join(key)})"
 
-    def _equals(self, ref: ColumnRef, value: str | None) -> str:
-        return (
-            f"{self.ref(ref)} IS NULL" if value is None else f"{self.ref(ref)} = {_literal(value)}"
-        )
+    def _equals(self, ref: ColumnRef, value: Value) -> str:
+        if isinstance(value, str):
+            return f"{self.ref(ref)} = {_literal(value)}"
+        return f"{self.ref(ref)} IS {'NULL' if value is None else str(value).upper()}"
 
     def _none_in(self, table: str) -> str:
         """NOT EXISTS over the foreign-key path from the subject to ``table``."""

@@ -17,13 +17,19 @@ from .lexicon import (
     ABBREVIATIONS,
     BOOKKEEPING,
     DESCRIPTORS,
+    END_DATES,
     IRREGULAR,
+    LIFE_DATES,
     SPELLINGS,
     UNITS,
     base_of,
     noun_stem,
     verb_forms,
 )
+
+# What a filter compares a column with: a value found in the data, True for a flag
+# ("completed watch events"), None for "is empty" ("anonymous page views").
+Value = str | bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +145,7 @@ class Vocabulary:
         default_factory=list, repr=False
     )
     has_amounts: bool = False  # a table with quantity and price: spending is their product
+    flags: dict[str, ColumnRef] = field(default_factory=dict, repr=False)  # boolean columns
     # general last words ("status" of fine_status), resolved only within named tables
     suffixes: dict[str, list[ColumnRef]] = field(default_factory=dict, repr=False)
 
@@ -198,6 +205,8 @@ class Vocabulary:
         for table in self.schema.tables:
             for column in table.columns:
                 words = meaning_of(column.name)
+                if len(words) > 2 and words[-1] in _TRAILING:  # LicenseCostAmt: "cost"
+                    words = words[:-1]
                 ref = ColumnRef(table.name, column.name)
                 if column.is_number and len(words) == 2 and words[1] in _COUNTS:
                     phrases = _forms(words[:1])
@@ -239,6 +248,13 @@ class Vocabulary:
         phrases = _forms(words) | _forms(words_of(column.name))
         if words[-1] == "id" and len(words) > 1:  # "dept_id" is no "department" of its own
             phrases = {" ".join(words), " ".join(words_of(column.name))}
+        if len(words) > 1 and words[-1] in _TRAILING:  # MonthlyFeeAmt: the monthly fee
+            phrases |= _forms(words[:-1])
+        if column.type == "boolean":  # IsKidsFlg: "kids profiles"; CompletedFlg: "completed"
+            flag = [word for word in words if word not in _FLAG_WORDS]
+            for phrase in _forms(flag) if flag else ():
+                self.flags.setdefault(phrase, ref)
+            return
         for phrase in phrases:
             self.columns.setdefault(phrase, []).append(ref)
         if column.is_time or (column.is_number and words[-1] == "year"):
@@ -255,7 +271,8 @@ class Vocabulary:
                 found = self.values.setdefault(phrase, [])
                 if (ref, value) not in found:
                     found.append((ref, value))
-            if lower in COMMON_WORDS or len(value) < 2:  # "A grades": only as written
+            code = value.isupper() and len(value) <= 3  # 'IN', 'US': codes, not "in", "us"
+            if lower in COMMON_WORDS or len(value) < 2 or code:  # "A grades": only as written
                 self.casing.add(value)
 
     def table(self, name: str) -> Table:
@@ -304,8 +321,18 @@ class Vocabulary:
         found = [column.name for column in table.columns if column.is_time]
         if not found and years:
             found = [c.name for c in table.columns if self.is_year(ColumnRef(table.name, c.name))]
-        events = [name for name in found if not any(word in name.lower() for word in BOOKKEEPING)]
-        chosen = events or found
+
+        # what happened to the row (hired, ordered, signed up) before when it was born, ended
+        # or last touched: "accounts in 2021" are those that signed up then, not born then
+        def rank(name: str) -> int:
+            words = set(words_of(name)) | set(meaning_of(name))
+            return (
+                2 * bool(words & LIFE_DATES)
+                + bool(words & END_DATES)
+                + bool(any(word in name.lower() for word in BOOKKEEPING))
+            )
+
+        chosen = sorted(found, key=rank)
         return chosen[0] if chosen else None
 
     def joins(self, table: str) -> list[Join]:
@@ -368,12 +395,18 @@ _GENERIC = frozenset(
     month quarter year""".split()
 )
 
+# Last words that add nothing to a longer name: MonthlyFeeAmt is the monthly fee.
+_TRAILING = frozenset({"amount", "value", "total", "code", "number"})
+# Words of a boolean column's name that only say it is one.
+_FLAG_WORDS = frozenset({"is", "has", "flg", "flag", "bool", "yn", "ind", "indicator"})
+
 # Last words that say a number counts what the first word names: page_count is pages.
 _COUNTS = frozenset({"count", "number", "quantity", "total"})
 
-# English words that are also values somewhere ("Data" department, "Active" status):
+# English words that are also values somewhere ("Data" department, "IN" country code):
 # matched as values only when the question writes them as the data does.
 COMMON_WORDS = frozenset(
-    """data active new open closed other none all any total general main test active home
-    office online sales support service lead time day week month year high low medium""".split()
+    """data sales total time day week month year all any none other general main test home
+    office online support service lead new in on at to by or no it is us me we be do go so up
+    an as of if and not for per top max min avg sum""".split()
 )
