@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .lexicon import AVERAGED
+from .lexicon import AVERAGED, MONEY_COLUMNS
 from .plan import Measure
 from .reading import Reading
 from .refusal import fail
@@ -28,9 +28,13 @@ def measure(
             reading.aggregate or "avg",
             amounts=amounts_table,
         )
-    if reading.money:
-        assert amounts_table is not None
+    if reading.money and amounts_table is not None:
         return Measure("money", amounts_table, "sum", amounts=amounts_table)
+    if reading.money:  # "revenue" with no order lines: the sum of an amount column
+        column = _money_column(reading, vocabulary)
+        if column is None:
+            raise fail(reading, "found no amount, price or quantity to compute money from")
+        return Measure("aggregate", column.table, "sum", column.column)
     if reading.aggregate is not None and not reading.counting:
         column = numeric_column(reading, vocabulary) or next(
             filter(None, map(vocabulary.amount_column, table_mentions)), None
@@ -88,6 +92,25 @@ def _counted(reading: Reading, counted: str | None, table_mentions: list[str]) -
     if target is None:
         raise fail(reading, "found nothing to count")
     return target
+
+
+def _money_column(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:
+    """The amount money is counted in: a number column named revenue, amount, total, price,
+    fee or cost, in a table the question names or nearest to one, in the biggest table."""
+    named = [table for _, _, table in reading.tables] + reading.hinted
+    ranked = []
+    for ref, words, _ in vocabulary.numbers:
+        kinds = [index for index, word in enumerate(MONEY_COLUMNS) if word in words]
+        if not kinds:
+            continue
+        paths = [vocabulary.path(table, ref.table) for table in named]
+        hops = min((len(path) for path in paths if path is not None), default=99)
+        rows = vocabulary.table(ref.table).estimated_rows
+        ranked.append((hops, kinds[0], -rows, ref.table, ref.column))
+    if not ranked:
+        return None
+    _, _, _, table, column = min(ranked)
+    return ColumnRef(table, column)
 
 
 def _values_counted(reading: Reading, vocabulary: Vocabulary) -> ColumnRef | None:

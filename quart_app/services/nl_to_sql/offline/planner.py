@@ -47,8 +47,6 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     if unknown:
         raise fail(reading, "the offline engine cannot map every word of the question")
     amounts_table = money_table(vocabulary) if reading.money else None
-    if reading.money and amounts_table is None:
-        raise fail(reading, "no table has both a quantity and a price to compute amounts from")
 
     first_term = _first_term(reading)
     measure = find_measure(reading, vocabulary, amounts_table, first_term)

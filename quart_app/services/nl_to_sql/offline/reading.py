@@ -322,6 +322,7 @@ def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
     for position, token in enumerate(tokens):
         if (
             token in TIME_UNITS
+            and not reading.used[position]  # "monthly fee" is a column
             and TIME_UNITS[token] != token
             and f"time:{TIME_UNITS[token]}" not in reading.groups
         ):
