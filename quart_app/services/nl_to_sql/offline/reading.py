@@ -178,11 +178,38 @@ def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
             if value not in vocabulary.casing
             or re.search(rf"(?<!\w){re.escape(value)}(?!\w)", reading.question)
         ]
-        if candidates and not any(reading.used[position : position + size]):
-            near = [match for match in candidates if match[0].table in mentioned]
-            reading.values.append((near or candidates)[0])
-            reading.value_at.append(position)
-            reading.mark(position, position + size)
+        if not candidates or any(reading.used[position : position + size]):
+            continue
+        if _names_instead(reading, vocabulary, position, size):
+            continue
+        near = [match for match in candidates if match[0].table in mentioned]
+        reading.values.append((near or candidates)[0])
+        reading.value_at.append(position)
+        reading.mark(position, position + size)
+
+
+def _names_instead(reading: Reading, vocabulary: Vocabulary, position: int, size: int) -> bool:
+    """Whether the words of a value are better read as a name: the start of a longer table
+    or column name ("support tickets", not feature_grp 'support'), a column right after a
+    group marker ("for each team", not plan 'Team'), or a column right after one of its own
+    values ("billing team")."""
+    tokens = reading.tokens
+    for longer in (3, 2):
+        if longer > size and position + longer <= len(tokens):
+            phrase = " ".join(tokens[position : position + longer])
+            if phrase in vocabulary.tables or phrase in vocabulary.columns:
+                return True
+    phrase = " ".join(tokens[position : position + size])
+    refs = vocabulary.columns.get(phrase, [])
+    if phrase in vocabulary.tables or refs:
+        if position and tokens[position - 1] in ("per", "by", "each", "every"):
+            return True
+        previous = [ref for (ref, _), at in zip(reading.values, reading.value_at, strict=True)
+                    if at < position and reading.used[position - 1] and ref in refs]  # fmt: skip
+        if previous:
+            reading.used[position] = True  # the echo is understood
+            return True
+    return False
 
 
 def _read_terms(reading: Reading, vocabulary: Vocabulary) -> None:
