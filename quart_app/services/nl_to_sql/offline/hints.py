@@ -71,6 +71,12 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
                 reading.time_columns.extend(vocabulary.verbs[token])
                 reading.hinted.append(table)
             reading.used[position] = True
+        if token in vocabulary.key_verbs:  # "escalated": tickets join agents by that key
+            key = vocabulary.key_verbs[token]
+            reading.keys.append(key)
+            reading.hinted.append(key.holder)
+            reading.used[position] = True
+            continue
         if token in vocabulary.table_verbs:  # "assigned" → project_assignments
             reading.hinted.append(vocabulary.table_verbs[token])
             reading.facts.append(vocabulary.table_verbs[token])
@@ -146,6 +152,8 @@ def _read_beginning(reading: Reading, vocabulary: Vocabulary, position: int, tim
     ]
     if not found or (not named and len({ref.table for ref in found}) > 1):
         return False
+    if reading.tokens[position] == "new" and not timed:
+        return False  # "new accounts" with no time said: not understood
     if timed:
         reading.time_columns.append(found[0])
     if not named:  # "number of signups per year": the rows of that table

@@ -135,7 +135,8 @@ END_DATES = frozenset({"end", "ended", "ends", "closed", "expires", "expiry", "e
 # Words for when a row began, whatever its date column is called: "accounts that signed up
 # in 2021" are those whose signup, registration, join or creation date is in 2021.
 BEGINNINGS = frozenset({"signed", "signup", "signups", "registered", "registration",
-                        "registrations", "joined", "join", "created", "opened", "enrolled"})  # fmt: skip
+                        "registrations", "joined", "join", "created", "opened", "enrolled",
+                        "new"})  # fmt: skip
 BEGINNING_NAMES = frozenset({"signup", "sign", "signed", "registered", "registration", "joined",
                              "join", "created", "creation", "opened", "open", "enrolled",
                              "start", "started", "since", "member"})  # fmt: skip

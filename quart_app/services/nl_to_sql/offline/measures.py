@@ -37,7 +37,7 @@ def measure(
         return Measure("aggregate", column.table, "sum", column.column)
     if reading.aggregate is not None and not reading.counting:
         column = numeric_column(reading, vocabulary) or next(
-            filter(None, map(vocabulary.amount_column, table_mentions)), None
+            filter(None, map(vocabulary.amount_column, reading.facts + table_mentions)), None
         )
         if column is None:
             raise fail(reading, f"found no number column to take the {reading.aggregate} of")
@@ -157,9 +157,16 @@ def is_measure_column(reading: Reading, start: int) -> bool:
 def _table_after(reading: Reading, words: tuple[str, ...]) -> str | None:
     """A table right after one of ``words``, values and "the" between allowed ("most late
     trips")."""
+    inside = {
+        spot for begin, end, _ in [*reading.tables, *reading.columns] for spot in range(begin, end)
+    }
     for start, _, table in reading.tables:
         back = start - 1
-        while back >= 0 and (back in reading.value_at or reading.tokens[back] == "the"):
+        while back >= 0 and (  # values and other understood words between: "most late trips"
+            back in reading.value_at
+            or reading.tokens[back] == "the"
+            or (reading.used[back] and back not in inside and reading.tokens[back] not in words)
+        ):
             back -= 1
         if back >= 0 and reading.tokens[back] in words:
             return table

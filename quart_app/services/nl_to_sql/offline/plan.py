@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..schema import Table
 from .comparisons import Comparison
 from .times import TimeFilter
-from .vocabulary import ColumnRef, Value, Vocabulary
+from .vocabulary import ColumnRef, KeyRef, Value, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,10 @@ class Plan:
     named: list[str] = field(default_factory=list)  # other tables the question names
     time_column: ColumnRef | None = None  # the date a verb names ("hired")
     keep_empty: bool = False  # LEFT JOINs from the subject: rows with nothing counted count 0
-    outer: str | None = None  # "avg": the measure per group, averaged over the groups
+    outer: str | None = None
+    keys: tuple[
+        KeyRef, ...
+    ] = ()  # the foreign keys to join by where several could  # "avg": the measure per group, averaged over the groups
 
     def tables(self) -> list[str]:
         found = [self.subject]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .explain import describe
+from .lexicon import END_DATES
 from .measures import is_measure_column, numeric_column
 from .measures import measure as find_measure
 from .plan import Measure, Plan, money_table, price_column
@@ -17,7 +18,7 @@ from .reading import Reading, read
 from .refusal import HARMLESS, fail
 from .rendering import Renderer
 from .times import TimeFilter
-from .vocabulary import ColumnRef, Vocabulary, singular
+from .vocabulary import ColumnRef, Vocabulary, singular, words_of
 
 _TIME_WORDS = {"newest", "latest", "recent", "oldest", "earliest"}
 _PRICE_WORDS = {"expensive", "cheapest", "priciest", "pricey", "cheap"}
@@ -95,6 +96,7 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
         if table not in (subject, *plan.absent, *plan.hinted)
     ]
     plan.time_column = reading.time_columns[0] if reading.time_columns else None
+    plan.keys = tuple(reading.keys)
     for time in times:
         plan.times.append((time, _time_column(reading, vocabulary, plan, time)))
     plan.order = reading.order
@@ -228,6 +230,11 @@ def _time_column(
         + [plan.subject]
         + [table for table in plan.tables() if table != plan.subject]
     )
+    ended = any(isinstance(value, str) and value.lower() in END_DATES for _, value in plan.values)
+    for name in candidates if ended else ():  # "cancelled during 2023": when they ended
+        for found_column in vocabulary.table(name).columns:
+            if found_column.is_time and set(words_of(found_column.name)) & (END_DATES | {"end"}):
+                return ColumnRef(name, found_column.name)
     for years in (False, True):  # a date of loans before the year a book was published
         for name in candidates:
             column = vocabulary.time_column(vocabulary.table(name), years=years)

@@ -14,7 +14,7 @@ from . import hints
 from .comparisons import Comparison, read_comparisons
 from .lexicon import SPELLINGS
 from .times import TimeFilter, find_times
-from .vocabulary import ColumnRef, Value, Vocabulary
+from .vocabulary import ColumnRef, KeyRef, Value, Vocabulary
 
 AGGREGATES = {
     "average": "avg", "avg": "avg", "mean": "avg",
@@ -24,9 +24,10 @@ AGGREGATES = {
     "minimum": "min", "min": "min", "lowest": "min", "smallest": "min",
 }  # fmt: skip
 MONEY_WORDS = frozenset(
-    {"revenue", "sales", "spend", "spent", "spending", "turnover", "income", "earnings"}
+    {"revenue", "sales", "spend", "spent", "spending", "turnover", "income", "earnings", "money"}
 )
 COUNT_PHRASES = ("how many", "number of", "count of", "count")
+VOLUME = frozenset({"volume", "volumes"})  # "ticket volume by channel": a count
 TIME_UNITS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
               "monthly": "month", "quarter": "quarter", "year": "year", "yearly": "year"}  # fmt: skip
 DESCENDING = frozenset(
@@ -92,6 +93,7 @@ class Reading:
     time_columns: list[ColumnRef] = field(default_factory=list)  # "hired" names hire_date
     hinted: list[str] = field(default_factory=list)  # tables a verb points to ("assigned")
     facts: list[str] = field(default_factory=list)  # tables of what was done ("borrowed")
+    keys: list[KeyRef] = field(default_factory=list)  # keys a verb picks ("escalated to")
     verb_tables: list[tuple[int, str]] = field(default_factory=list)  # "serviced": MaintEvent
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
     absent_at: list[int] = field(default_factory=list)  # where each absence is said
@@ -262,7 +264,16 @@ def _read_intent(reading: Reading) -> None:
             reading.count_end = at + len(phrase.split())
             reading.mark(at, reading.count_end)
             break
+    if (at := _find(tokens, "how much")) >= 0 and reading.aggregate is None:
+        reading.aggregate = "sum"  # "how much did we invoice"
+        reading.mark(at, at + 2)
     for position, token in enumerate(tokens):
+        if token in VOLUME and not reading.used[position] and not reading.counting:
+            before = [start for start, end, _ in reading.tables if end == position]
+            if before:
+                reading.counting = True
+                reading.count_end = before[0]
+                reading.used[position] = True
         if token in MONEY_WORDS and not reading.used[position]:
             reading.money = True
             reading.used[position] = True
@@ -347,6 +358,10 @@ def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
             if following is not None:
                 ends.append(following)
     for position, token in enumerate(tokens):
+        if token in TIME_UNITS and position and tokens[position - 1] in ("which", "what"):
+            reading.groups.append(f"time:{TIME_UNITS[token]}")  # "which month saw the most"
+            reading.used[position] = True
+            continue
         if (
             token in TIME_UNITS
             and not reading.used[position]  # "monthly fee" is a column

@@ -23,7 +23,7 @@ class Renderer:
         for table in plan.tables()[1:]:
             if table in self.aliases:
                 continue
-            path = self.vocabulary.path_from(list(self.aliases), table)
+            path = self.vocabulary.path_from(list(self.aliases), table, plan.keys)
             if path is None:
                 raise ConversionFailed(f"no chain of foreign keys joins {plan.subject} to {table}")
             for join in path:
@@ -287,7 +287,7 @@ class Renderer:
     def _order(self, keys: list[str], measure_name: str) -> str:
         plan = self.plan
         if plan.order is not None or plan.limit is not None:
-            direction = "ASC" if plan.order == "asc" else "DESC"
+            direction = "ASC" if plan.order == "asc" else "DESC NULLS LAST"
             tie = f", {', '.join(keys)}" if keys else ""
             sql = f" ORDER BY {measure_name} {direction}{tie}"
         elif keys:
@@ -307,7 +307,7 @@ class Renderer:
         if having:
             sql += f" GROUP BY {', '.join(keys)}{having}"
         if plan.order_column is not None:
-            direction = "ASC" if plan.order == "asc" else "DESC"
+            direction = "ASC" if plan.order == "asc" else "DESC NULLS LAST"
             sql += f" ORDER BY {self.ref(plan.order_column)} {direction}, {', '.join(keys)}"
         elif plan.limit is not None:
             sql += f" ORDER BY {', '.join(keys)}"

@@ -39,6 +39,15 @@ class ColumnRef:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyRef:
+    """A foreign key: ``holder``'s ``columns`` refer to ``target``."""
+
+    holder: str
+    columns: tuple[str, ...]
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
 class Join:
     """``left`` joins ``right`` on these column pairs (left column, right column)."""
 
@@ -47,6 +56,7 @@ class Join:
     pairs: tuple[tuple[str, str], ...]
     fans_out: bool  # one row of ``left`` may match many of ``right``
     optional: bool = False  # along a nullable key
+    qualified: bool = False  # along a key named for a role: escalated_to_agent_id, not fk_agent
 
 
 def _verbs(stem: str) -> set[str]:
@@ -146,6 +156,7 @@ class Vocabulary:
     )
     has_amounts: bool = False  # a table with quantity and price: spending is their product
     flags: dict[str, ColumnRef] = field(default_factory=dict, repr=False)  # boolean columns
+    key_verbs: dict[str, KeyRef] = field(default_factory=dict, repr=False)  # "escalated"
     # general last words ("status" of fine_status), resolved only within named tables
     suffixes: dict[str, list[ColumnRef]] = field(default_factory=dict, repr=False)
 
@@ -208,8 +219,8 @@ class Vocabulary:
                 if len(words) > 2 and words[-1] in _TRAILING:  # LicenseCostAmt: "cost"
                     words = words[:-1]
                 ref = ColumnRef(table.name, column.name)
-                if column.is_number and len(words) == 2 and words[1] in _COUNTS:
-                    phrases = _forms(words[:1])
+                if column.is_number and len(words) == 2 and words[1] in _COUNTS | _METRICS:
+                    phrases = _forms(words[:1])  # page_count: "pages"; csat_score: "csat"
                 elif len(words) > 1 and words[-1] in _GENERIC and words[-1] != "id":
                     for phrase in _forms(words[-1:]):
                         self.suffixes.setdefault(phrase, []).append(ref)
@@ -237,6 +248,12 @@ class Vocabulary:
                     if len(words) > 1 and key.table != table.name:
                         for phrase in _forms(words):
                             self.tables.setdefault(phrase, key.table)
+                        # "assigned_agent_id": "assigned" says which key joins tickets to agents
+                        key_ref = KeyRef(table.name, key.columns, key.table)
+                        for word in words[:-1]:
+                            if word.endswith("ed") and len(word) > 4:
+                                for form in verb_forms(base_of(word)) | {word}:
+                                    self.key_verbs.setdefault(form, key_ref)
                     continue
                 if role.endswith(("or", "er")) and len(role) > 5:
                     for form in verb_forms(base_of(role[:-2] + "ed")):
@@ -306,8 +323,9 @@ class Vocabulary:
         named = [
             n for n in numbers if set(meaning_of(n)) & {"amount", "total", "price", "cost", "fee"}
         ]
-        if len(named) == 1 or len(numbers) == 1:
-            return ColumnRef(table, (named or numbers)[0])
+        plain = [n for n in named if len(meaning_of(n)) == 1]  # amt_usd before tax_amt_usd
+        if len(plain) == 1 or len(named) == 1 or len(numbers) == 1:
+            return ColumnRef(table, (plain if len(plain) == 1 else named or numbers)[0])
         return None
 
     def is_year(self, ref: ColumnRef) -> bool:
@@ -350,43 +368,59 @@ class Vocabulary:
                     (column := other.column(name)) is None or column.nullable
                     for name in key.columns
                 )
+                qualified = len([w for w in meaning_of(key.columns[0]) if w != "id"]) > 1
                 if other.name == table:
-                    found.append(Join(table, key.table, pairs, False, optional))
+                    found.append(Join(table, key.table, pairs, False, optional, qualified))
                 if key.table == table:
-                    found.append(
-                        Join(table, other.name, tuple((r, c) for c, r in pairs), True, optional)
-                    )
+                    reverse = tuple((r, c) for c, r in pairs)
+                    found.append(Join(table, other.name, reverse, True, optional, qualified))
         return found
 
     def path(self, start: str, goal: str) -> list[Join] | None:
         """The shortest chain of foreign-key joins from ``start`` to ``goal``."""
         return self.path_from([start], goal)
 
-    def path_from(self, starts: list[str], goal: str) -> list[Join] | None:
+    def path_from(
+        self, starts: list[str], goal: str, prefer: tuple[KeyRef, ...] = ()
+    ) -> list[Join] | None:
         """The shortest chain of joins to ``goal`` from any of ``starts``: fewest joins, then
         fewest along optional keys (a student's advisor is a weaker tie than a section's
-        course), then the first found."""
+        course), then fewest along keys named for a role (a ticket's agent before the agent it
+        was escalated to), then the first found. ``prefer``: keys a verb in the question
+        picked, used wherever they join the two tables they join."""
         if goal in starts:
             return []
-        best: dict[str, tuple[int, int]] = {start: (0, 0) for start in starts}
-        heap: list[tuple[int, int, int, str, list[Join]]] = [
-            (0, 0, order, start, []) for order, start in enumerate(starts)
+        best: dict[str, tuple[int, int, int]] = {start: (0, 0, 0) for start in starts}
+        heap: list[tuple[int, int, int, int, str, list[Join]]] = [
+            (0, 0, 0, order, start, []) for order, start in enumerate(starts)
         ]
         counter = len(starts)
         while heap:
-            hops, optional, _, table, route = heapq.heappop(heap)
+            hops, optional, qualified, _, table, route = heapq.heappop(heap)
             if table == goal:
                 return route
-            if best.get(table, (hops, optional)) < (hops, optional):
+            if best.get(table, (hops, optional, qualified)) < (hops, optional, qualified):
                 continue
             for join in self.joins(table):
-                cost = (hops + 1, optional + join.optional)
+                if not _allowed(join, prefer):
+                    continue
+                cost = (hops + 1, optional + join.optional, qualified + join.qualified)
                 if join.right in best and best[join.right] <= cost:
                     continue
                 best[join.right] = cost
                 counter += 1
                 heapq.heappush(heap, (*cost, counter, join.right, [*route, join]))
         return None
+
+
+def _allowed(join: Join, prefer: tuple[KeyRef, ...]) -> bool:
+    """False for a join between two tables that a preferred key joins some other way."""
+    for key in prefer:
+        if {join.left, join.right} == {key.holder, key.target} and key.holder != key.target:
+            holder_columns = tuple(right if join.fans_out else left for left, right in join.pairs)
+            if holder_columns != key.columns:
+                return False
+    return True
 
 
 # Last words of names too general to stand for the column alone.
@@ -397,6 +431,8 @@ _GENERIC = frozenset(
 
 # Last words that add nothing to a longer name: MonthlyFeeAmt is the monthly fee.
 _TRAILING = frozenset({"amount", "value", "total", "code", "number"})
+# Last words that say what kind of measure a name's first word is: csat_score is the csat.
+_METRICS = frozenset({"score", "rate", "rating", "level", "ratio", "index", "pct", "percent"})
 # Words of a boolean column's name that only say it is one.
 _FLAG_WORDS = frozenset({"is", "has", "flg", "flag", "bool", "yn", "ind", "indicator"})
 

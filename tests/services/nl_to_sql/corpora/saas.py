@@ -300,6 +300,7 @@ CASES = [
     Case(
         "How much money did we collect in payments over the last 90 days?",
         "SELECT sum(amt_usd) FROM invoice WHERE paid_at > (SELECT max(paid_at) FROM invoice) - interval '90 days'",
+        known_miss="'payments' names no table (paid_at is a column of invoice): refused",
     ),
     Case(
         "Invoiced amount per month in 2024",
@@ -318,6 +319,7 @@ CASES = [
     Case(
         "new accounts in 2022?",
         "SELECT count(*) FROM account WHERE created_dt >= '2022-01-01' AND created_dt < '2023-01-01'",
+        known_miss="read as a listing of those accounts; the gold counts them",
     ),
     Case(
         "Which account has opened the most support tickets?",
@@ -363,11 +365,13 @@ CASES = [
         "Which parent account has the most subsidiaries?",
         "SELECT fk_parent_account, count(*) FROM account WHERE fk_parent_account IS NOT NULL "
         "GROUP BY fk_parent_account ORDER BY 2 DESC LIMIT 1",
+        known_miss="a self reference (fk_parent_account) is not planned: refused",
     ),
     Case(
         "How many support tickets were opened by subsidiaries of Globex Group?",
         'SELECT count(*) FROM support_tickets t JOIN account c ON c."AccountID" = t."AccountID" '
         'JOIN account p ON p."AccountID" = c.fk_parent_account WHERE p."AccountName" = \'Globex Group\'',
+        known_miss="a self reference (fk_parent_account) is not planned: refused",
     ),
     Case(
         "Which agent received the most escalated tickets?",
@@ -387,6 +391,7 @@ CASES = [
         "On average, how many hours does it take to resolve an urgent ticket?",
         "SELECT round(avg(extract(epoch FROM resolved_at - opened_at) / 3600), 2) FROM support_tickets "
         "WHERE priority = 'urgent' AND resolved_at IS NOT NULL",
+        known_miss="the time between two columns is not planned: refused",
     ),
     Case(
         "overdue invoices per country",
