@@ -215,6 +215,8 @@ class Vocabulary:
         found: dict[str, list[ColumnRef]] = {}
         for table in self.schema.tables:
             for column in table.columns:
+                if column.type == "boolean":
+                    continue  # a flag is a filter ("smokers"), not a column to show
                 words = meaning_of(column.name)
                 if len(words) > 2 and words[-1] in _TRAILING:  # LicenseCostAmt: "cost"
                     words = words[:-1]

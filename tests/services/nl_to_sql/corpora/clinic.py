@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.services.nl_to_sql.questions import Case
 
-NAME = "heldout"
+NAME = "clinic"
 SETUP = """
 CREATE TABLE departments (
     dept_id integer PRIMARY KEY,
