@@ -39,7 +39,10 @@ def read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
             and _is_number(tokens[position + 1])
         ):
             following = tokens[position + 2]
-            if following in vocabulary.tables:  # "customers with 3 orders"
+            numbers = [
+                r for r in vocabulary.columns.get(following, []) if vocabulary.column(r).is_number
+            ]
+            if following in vocabulary.tables or numbers:  # "with 3 orders", "with 0 refills"
                 operator = "="
         if (
             token == "at"
@@ -56,7 +59,12 @@ def read_comparisons(reading: Reading, vocabulary: Vocabulary) -> None:
             end += 1
         if end >= len(tokens) or not _is_number(tokens[end]):
             continue
-        if operator == "=" and tokens[end] == "0":
+        if (
+            operator == "="
+            and tokens[end] == "0"
+            and tokens[end + 1 : end + 2]
+            and (tokens[end + 1] in vocabulary.tables)
+        ):
             continue  # "with 0 orders" is absence
         number = float(tokens[end])
         after = tokens[end + 1] if end + 1 < len(tokens) else ""

@@ -67,6 +67,7 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
         if token in vocabulary.verbs:  # "hired" → hire_date, and the table it is in
             table = vocabulary.verbs[token][0].table
             reading.verb_tables.append((position, table))
+            reading.verb_columns.append((position, vocabulary.verbs[token][0]))
             if timed:  # without time in the question, "work in Berlin" is no work_date
                 reading.time_columns.extend(vocabulary.verbs[token])
                 reading.hinted.append(table)
@@ -183,6 +184,26 @@ def table_named(vocabulary: Vocabulary, fragments: tuple[str, ...]) -> str | Non
     return None
 
 
+_EARLIEST = frozenset({"earliest", "oldest", "first"})
+_LATEST = frozenset({"latest", "newest", "last", "recent", "most"})
+
+
+def read_time_extremes(reading: Reading, vocabulary: Vocabulary) -> None:
+    """ "earliest date of birth", "latest discharge": the min or max of a date the question
+    names, not rows ordered by it."""
+    for position, token in enumerate(reading.tokens):
+        if reading.used[position] or token not in _EARLIEST | _LATEST:
+            continue
+        for start, _, refs in reading.columns:
+            column = vocabulary.column(refs[0])
+            if position < start <= position + 3 and (column.is_time or vocabulary.is_year(refs[0])):
+                if token == "most" and reading.tokens[position + 1 : position + 2] != ["recent"]:
+                    break
+                reading.aggregate = "min" if token in _EARLIEST else "max"
+                reading.mark(position, start)
+                break
+
+
 def read_flags(reading: Reading, vocabulary: Vocabulary) -> None:
     """ "completed watch events", "kids profiles": a yes/no column that is true."""
     tokens = reading.tokens
@@ -210,6 +231,19 @@ def read_absence(reading: Reading, vocabulary: Vocabulary) -> None:
         if token not in ABSENCE or (reading.used[position] and token not in PEOPLE):
             continue
         if token == "0" and position and tokens[position - 1] not in ("with", "have", "has"):
+            continue
+        before = {table for start, _, table in reading.tables if start < position}
+        dated = [  # "admissions that don't have a discharge date": that date is missing
+            ref
+            for start, ref in reading.verb_columns
+            if position < start <= position + 3
+            and ref.table in before
+            and vocabulary.column(ref).nullable
+        ]
+        if dated:
+            reading.values.append((dated[0], None))
+            reading.value_at.append(position)
+            reading.used[position] = True
             continue
         absent = _absent_table(reading, position)
         if absent is None:

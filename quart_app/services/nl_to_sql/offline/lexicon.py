@@ -43,6 +43,8 @@ UNIT_WORDS = {
     **dict.fromkeys(("euros", "eur"), ("eur",)),
     **dict.fromkeys(("minutes", "mins"), ("min", "mins", "minutes")),
     **dict.fromkeys(("seconds", "secs"), ("sec", "secs", "seconds", "s")),
+    **dict.fromkeys(("milligrams", "mg"), ("mg",)),
+    **dict.fromkeys(("millilitres", "milliliters", "ml"), ("ml",)),
 }  # fmt: skip
 
 # Suffixes that say how a value is written, not what it is: ``rank_cd`` is a rank.
@@ -51,7 +53,7 @@ DESCRIPTORS = frozenset({"cd", "code", "nm", "txt", "ltr"})
 # Suffixes that give a number's unit, not its meaning: ``amount_usd`` is an amount.
 UNITS = frozenset(
     "usd eur gbp jpy chf cad aud cents eur km kms mi miles kg kgs lbs l litres liters ml pct"
-    " percent min mins minutes sec secs seconds hrs h ms".split()
+    " percent min mins minutes sec secs seconds hrs h ms mg mcg ug g ml".split()
 )
 
 # Words that name no column themselves but point to columns whose names hold one
@@ -124,6 +126,13 @@ VERB_TABLES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("bought", "purchased", "ordered"), ("order", "purchase", "sale")),
     **dict.fromkeys(("enrolled", "enroll", "registered"), ("enrollment", "enrolment", "registration")),
     **dict.fromkeys(("invoiced", "billed"), ("invoice", "bill")),
+}  # fmt: skip
+
+# Words for values that data writes as codes: "female patients" are sex = 'F'.
+VALUE_WORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("female", "females", "women", "woman"), ("f", "female", "woman", "w")),
+    **dict.fromkeys(("male", "males", "men", "man"), ("m", "male", "man")),
+    **dict.fromkeys(("yes",), ("y", "yes", "true")),
 }  # fmt: skip
 
 # Metadata timestamps: a table's date column is another one when it has one.

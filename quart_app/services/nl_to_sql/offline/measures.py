@@ -39,6 +39,13 @@ def measure(
         column = numeric_column(reading, vocabulary) or next(
             filter(None, map(vocabulary.amount_column, reading.facts + table_mentions)), None
         )
+        dates = [
+            refs[0]
+            for _, _, refs in reading.columns
+            if vocabulary.column(refs[0]).is_time or vocabulary.is_year(refs[0])
+        ]
+        if reading.aggregate in ("min", "max") and dates:  # "earliest date of birth"
+            column = dates[0]
         if column is None:
             raise fail(reading, f"found no number column to take the {reading.aggregate} of")
         return Measure("aggregate", column.table, reading.aggregate, column.column)
@@ -63,8 +70,10 @@ def measure(
         # "hours per month", "which project has the most hours": a number is totalled
         function = "avg" if any(word in column.column.lower() for word in AVERAGED) else "sum"
         return Measure("aggregate", column.table, function, column.column)
-    if reading.order is not None and reading.facts and column is None:
-        return Measure("count", reading.facts[0])  # "which genre is borrowed the most"
+    named = {table for _, _, table in reading.tables}
+    done = reading.facts + [table for _, table in reading.verb_tables if table not in named]
+    if reading.order is not None and done and column is None:
+        return Measure("count", done[0])  # "which genre is borrowed the most"
     if reading.groups:
         # "orders per status": rows are counted per group
         target = table_mentions[0] if table_mentions else _fallback_subject(reading, amounts_table)

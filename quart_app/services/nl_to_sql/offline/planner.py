@@ -79,7 +79,9 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     plan.excluded = [value for value, at in values if at in reading.excluded_at]
     if pivot is not None and not plan.share:
         raise fail(reading, "found no value to take the share of")
-    plan.absent = [table for table in dict.fromkeys(reading.absent) if table != subject]
+    if subject in reading.absent:  # "admissions with no admissions": nothing sensible to say
+        raise fail(reading, f"cannot ask for {subject} without {subject}")
+    plan.absent = list(dict.fromkeys(reading.absent))
     times = list(reading.times)
     for table, at in zip(reading.absent, reading.absent_at, strict=True):
         column = vocabulary.time_column(vocabulary.table(table))

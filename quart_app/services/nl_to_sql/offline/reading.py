@@ -12,7 +12,7 @@ from typing import Literal
 
 from . import hints
 from .comparisons import Comparison, read_comparisons
-from .lexicon import SPELLINGS
+from .lexicon import SPELLINGS, VALUE_WORDS
 from .times import TimeFilter, find_times
 from .vocabulary import ColumnRef, KeyRef, Value, Vocabulary
 
@@ -95,6 +95,7 @@ class Reading:
     facts: list[str] = field(default_factory=list)  # tables of what was done ("borrowed")
     keys: list[KeyRef] = field(default_factory=list)  # keys a verb picks ("escalated to")
     verb_tables: list[tuple[int, str]] = field(default_factory=list)  # "serviced": MaintEvent
+    verb_columns: list[tuple[int, ColumnRef]] = field(default_factory=list)  # "discharge"
     absent: list[str] = field(default_factory=list)  # "with no orders": rows that must not exist
     absent_at: list[int] = field(default_factory=list)  # where each absence is said
     excluded_at: set[int] = field(default_factory=set)  # values ruled out ("outside the USA")
@@ -134,10 +135,12 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     reading = Reading(question, tokens, [False] * len(tokens))
     _read_times(reading)
     _read_values(reading, vocabulary)
+    _read_value_words(reading, vocabulary)
     read_comparisons(reading, vocabulary)
     _read_terms(reading, vocabulary)
     hints.read_words(reading, vocabulary)
     hints.read_flags(reading, vocabulary)
+    hints.read_time_extremes(reading, vocabulary)
     hints.read_absence(reading, vocabulary)
     hints.read_share(reading)
     hints.read_exclusions(reading)
@@ -188,6 +191,21 @@ def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
         reading.values.append((near or candidates)[0])
         reading.value_at.append(position)
         reading.mark(position, position + size)
+
+
+def _read_value_words(reading: Reading, vocabulary: Vocabulary) -> None:
+    """ "female patients": a word the data writes as a code ('F'), in a column holding it."""
+    for position, token in enumerate(reading.tokens):
+        codes = VALUE_WORDS.get(token)
+        if codes is None or reading.used[position]:
+            continue
+        for ref_values in vocabulary.values.values():
+            found = [(ref, value) for ref, value in ref_values if value.lower() in codes]
+            if found:
+                reading.values.append(found[0])
+                reading.value_at.append(position)
+                reading.used[position] = True
+                break
 
 
 def _names_instead(reading: Reading, vocabulary: Vocabulary, position: int, size: int) -> bool:
@@ -248,6 +266,8 @@ def _read_generic_columns(reading: Reading, vocabulary: Vocabulary) -> None:
     for position, token in enumerate(reading.tokens):
         if reading.used[position] or token not in vocabulary.suffixes:
             continue
+        if reading.tokens[position + 1 : position + 2] == ["of"]:
+            continue  # "number of admissions" counts; it is no room_no
         refs = [ref for ref in vocabulary.suffixes[token] if ref.table in named]
         if len(refs) == 1:
             reading.columns.append((position, position + 1, refs))

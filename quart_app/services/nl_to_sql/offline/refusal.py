@@ -16,7 +16,7 @@ HARMLESS = frozenset(
     hauled haul hauling carried travelled traveled job jobs event events purchase purchases
     transaction transactions us linked associated attached connected related tied rated brings
     bring brought generates generated catalog catalogue raised include includes included
-    including part assigned assign received receive saw see seen among collect collects written wrote write writes authored currently now presently took take taken takes place collected given taught teach
+    including part assigned assign done yet often dr mr mrs ms prof received receive saw see seen among collect collects written wrote write writes authored currently now presently took take taken takes place collected given taught teach
     teaches""".split()
 )
 

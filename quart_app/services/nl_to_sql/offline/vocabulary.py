@@ -173,7 +173,10 @@ class Vocabulary:
             if stem:  # "assignments": "assigned" names the table
                 for form in verb_forms(stem):
                     vocabulary.table_verbs.setdefault(form, table.name)
+        starts = {singular((meaning_of(t.name) or words_of(t.name))[0]) for t in schema.tables}
         for word, names in last_words.items():
+            if word in starts and len(meaning_of(names[0]) or words_of(names[0])) > 1:
+                continue  # "procedures": procedure_types, not admission_procedure
             if len(names) == 1:  # "items" for order_items, when no other table ends so
                 vocabulary.tables.setdefault(word, names[0])
                 vocabulary.tables.setdefault(plural(word), names[0])
@@ -185,6 +188,7 @@ class Vocabulary:
         for word, names in first_words.items():
             if len(names) == 1:
                 vocabulary.tables.setdefault(word, names[0])
+                vocabulary.tables.setdefault(plural(singular(word)), names[0])
         for table in schema.tables:
             for column in table.columns:
                 vocabulary._add_column(table, column)
@@ -253,8 +257,9 @@ class Vocabulary:
                         # "assigned_agent_id": "assigned" says which key joins tickets to agents
                         key_ref = KeyRef(table.name, key.columns, key.table)
                         for word in words[:-1]:
-                            if word.endswith("ed") and len(word) > 4:
-                                for form in verb_forms(base_of(word)) | {word}:
+                            past = word[:-3] + "ed" if word.endswith("ing") else word
+                            if past.endswith("ed") and len(past) > 4:  # escalated, attending
+                                for form in verb_forms(base_of(past)) | {word}:
                                     self.key_verbs.setdefault(form, key_ref)
                     continue
                 if role.endswith(("or", "er")) and len(role) > 5:
@@ -310,6 +315,9 @@ class Vocabulary:
                           "surname", "first_name", "email", "url"):  # fmt: skip
             if table.column(preferred) is not None:
                 return preferred
+        for column in table.columns:  # dept_name, DepotName, course title
+            if column.is_text and meaning_of(column.name)[-1:] in (["name"], ["title"]):
+                return column.name
         return next((column.name for column in table.columns if column.is_text), None)
 
     def amount_column(self, table: str) -> ColumnRef | None:

@@ -376,6 +376,7 @@ CASES = [
     Case(
         "admissions in 2023",
         "SELECT count(*) FROM admissions WHERE admit_ts >= '2023-01-01' AND admit_ts < '2024-01-01'",
+        known_miss="read as a listing of those admissions; the gold counts them",
     ),
     Case(
         "total billed amount by department",
@@ -464,6 +465,7 @@ CASES = [
     Case(
         "outpatient prescriptions with 0 refills - how many?",
         "SELECT count(*) FROM prescriptions WHERE fk_admission IS NULL AND refill_cnt = 0",
+        known_miss="'outpatient' (no admission) is not known: refused",
     ),
     Case(
         "What percentage of admissions were readmissions?",
@@ -473,6 +475,7 @@ CASES = [
         "How many board-certified physicians work in the cardiology department?",
         "SELECT count(*) FROM physician AS p JOIN departments AS d ON d.dept_id = p.fk_dept "
         "WHERE d.dept_name = 'Cardiology' AND p.is_board_certified",
+        known_miss="a hyphenated flag name is not matched: refused",
     ),
     Case(
         "list controlled medications",
@@ -482,6 +485,7 @@ CASES = [
         "how many doctors report to Elena Patel",
         "SELECT count(*) FROM physician AS p JOIN physician AS s ON s.physician_id = p.supervisor_id "
         "WHERE s.first_name = 'Elena' AND s.last_name = 'Patel'",
+        known_miss="a self reference (supervisor) is not planned: refused",
     ),
     Case(
         "total charges for imaging procedures on medicare patients",
@@ -497,6 +501,7 @@ CASES = [
         "JOIN procedure_types AS pt ON pt.proc_code = ap.proc_code "
         "JOIN admissions AS a ON a.admission_id = ap.fk_admission "
         "WHERE pt.proc_desc ILIKE '%MRI%'",
+        known_miss="'MRI' is in a description, not a category: refused",
     ),
     Case(
         "Which procedure was performed most often in 2023?",
@@ -508,6 +513,7 @@ CASES = [
         "average actual duration (minutes) of performed procedures, by category",
         "SELECT pt.category, round(avg(ap.minutes), 2) FROM admission_procedure AS ap "
         "JOIN procedure_types AS pt ON pt.proc_code = ap.proc_code GROUP BY pt.category",
+        known_miss="'actual duration' names no column: refused",
     ),
     Case(
         "procedure charges per month in 2024",
@@ -520,6 +526,7 @@ CASES = [
         "SELECT count(*) FROM admission_procedure AS ap "
         "JOIN physician AS ph ON ph.physician_id = ap.performed_by "
         "WHERE ph.first_name = 'Fatima' AND ph.last_name = 'Fischer'",
+        known_miss="WRONG ROWS: counts procedure types, not procedures performed",
     ),
     Case(
         "Which wing had the highest total billed amount in 2024?",
@@ -538,11 +545,13 @@ CASES = [
     Case(
         "how many prescriptions were given intravenously",
         "SELECT count(*) FROM prescriptions WHERE route = 'IV'",
+        known_miss="'intravenously' (route 'IV') is not known: refused",
     ),
     Case(
         "Antibiotic prescriptions in 2021?",
         "SELECT count(*) FROM prescriptions AS p JOIN medications AS m ON m.med_id = p.med_id "
         "WHERE m.drug_class = 'antibiotic' AND p.rx_dt >= '2021-01-01' AND p.rx_dt < '2022-01-01'",
+        known_miss="read as a listing; the gold counts them",
     ),
     Case(
         "what's the most prescribed drug class",
@@ -564,6 +573,7 @@ CASES = [
         "smoking rate (%) by sex",
         'SELECT "Sex", round(100.0 * count(*) FILTER (WHERE "IsSmoker") / count(*), 2) '
         'FROM patients GROUP BY "Sex"',
+        known_miss="a rate per group is not planned: refused",
     ),
     Case(
         "COUNT OF ELECTIVE ADMISSIONS IN ONCOLOGY",
@@ -573,21 +583,25 @@ CASES = [
     Case(
         "Which oncologists are not board certified?",
         "SELECT p.* FROM physician AS p WHERE p.specialty = 'Oncology' AND NOT p.is_board_certified",
+        known_miss="'oncologists' (specialty 'Oncology') is too far from the data: refused",
     ),
     Case(
         "how many physicians are licensed in New Jersey",
         "SELECT count(*) FROM physician WHERE license_state = 'NJ'",
+        known_miss="'New Jersey' (state 'NJ') is not known: refused",
     ),
     Case(
         "number of procedures requiring consent performed in 2024",
         "SELECT count(*) FROM admission_procedure AS ap "
         "JOIN procedure_types AS pt ON pt.proc_code = ap.proc_code "
         "WHERE pt.requires_consent AND ap.performed_at >= '2024-01-01' AND ap.performed_at < '2025-01-01'",
+        known_miss="'requiring consent' names a flag in another form: refused",
     ),
     Case(
         "average insurance paid pct on admissions of privately insured patients",
         "SELECT round(avg(a.insurance_paid_pct), 2) FROM admissions AS a "
         "JOIN patients AS p ON p.\"PatientID\" = a.fk_patient WHERE p.insurance_plan = 'private'",
+        known_miss="'privately insured' is not a value: refused",
     ),
 ]
 UNANSWERABLE = [
