@@ -205,7 +205,9 @@ def main() -> None:
     parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)  # the peer's subprocess
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--sets", default="demo,hr,fleet,university,library,streaming,saas,clinic", help="comma-separated"
+        "--sets",
+        default="demo,hr,fleet,university,library,streaming,saas,clinic",
+        help="comma-separated",
     )
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     arguments = parser.parse_args()

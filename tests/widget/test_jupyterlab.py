@@ -196,6 +196,9 @@ async def test_quickstart_panels_go_through_their_stages(page: Any, lab: Jupyter
     assert re.fullmatch(r"5 rows in \d+ ms", await panel.locator(".qa-message").inner_text())
     assert await panel.locator(".qa-preview tbody tr").count() == 5
     assert (await panel.locator(".qa-sql").inner_text()).startswith("SELECT")
+    # The offline engine's reading of the question, under the SQL.
+    reading = await panel.locator(".qa-sql + .qa-interpretation").inner_text()
+    assert reading.startswith("sum of ") and "per customers" in reading, reading
     done = await panel.locator(".qa-stages li[data-state=done]").all_inner_texts()
     assert done[:6] == ["received", "schema", "prompt", "generating", "validating", "done"]
     assert len(done) == 12  # both topics, every stage
