@@ -15,7 +15,7 @@ import asyncpg
 
 from quart_app.services.nl_to_sql.schema import Schema, introspect
 
-NAMES = ("hr", "fleet", "university", "library", "streaming", "saas", "clinic")
+NAMES = ("hr", "fleet", "university", "library", "streaming", "saas", "clinic", "utility")
 
 
 def load(name: str) -> ModuleType:

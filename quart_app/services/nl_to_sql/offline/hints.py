@@ -65,11 +65,13 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
         if token in BEGINNINGS and _read_beginning(reading, vocabulary, position, timed):
             continue
         if token in vocabulary.verbs:  # "hired" → hire_date, and the table it is in
-            table = vocabulary.verbs[token][0].table
+            named = {table for _, _, table in reading.tables}
+            refs = sorted(vocabulary.verbs[token], key=lambda ref: ref.table not in named)
+            table = refs[0].table  # "outages started": the outages' start, not a bill's
             reading.verb_tables.append((position, table))
-            reading.verb_columns.append((position, vocabulary.verbs[token][0]))
+            reading.verb_columns.append((position, refs[0]))
             if timed:  # without time in the question, "work in Berlin" is no work_date
-                reading.time_columns.extend(vocabulary.verbs[token])
+                reading.time_columns.extend(refs)
                 reading.hinted.append(table)
             reading.used[position] = True
         if token in vocabulary.key_verbs:  # "escalated": tickets join agents by that key

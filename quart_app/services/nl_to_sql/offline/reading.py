@@ -220,8 +220,10 @@ def _names_instead(reading: Reading, vocabulary: Vocabulary, position: int, size
             if phrase in vocabulary.tables or phrase in vocabulary.columns:
                 return True
     phrase = " ".join(tokens[position : position + size])
+    if phrase in vocabulary.tables:  # "customers" is the table, not read_src 'CUSTOMER'
+        return True
     refs = vocabulary.columns.get(phrase, [])
-    if phrase in vocabulary.tables or refs:
+    if refs:
         if position and tokens[position - 1] in ("per", "by", "each", "every"):
             return True
         previous = [ref for (ref, _), at in zip(reading.values, reading.value_at, strict=True)

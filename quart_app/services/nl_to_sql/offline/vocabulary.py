@@ -231,8 +231,8 @@ class Vocabulary:
                     for phrase in _forms(words[-1:]):
                         self.suffixes.setdefault(phrase, []).append(ref)
                     continue
-                elif len(words) > 1:
-                    phrases = _forms(words[-1:])
+                elif len(words) > 1 and len(words[-1]) > 2 and words[-1] not in _NOT_NAMES:
+                    phrases = _forms(words[-1:])  # not "by" of referred_by
                 else:
                     continue
                 for phrase in phrases:
@@ -445,6 +445,9 @@ _TRAILING = frozenset({"amount", "value", "total", "code", "number"})
 _METRICS = frozenset({"score", "rate", "rating", "level", "ratio", "index", "pct", "percent"})
 # Words of a boolean column's name that only say it is one.
 _FLAG_WORDS = frozenset({"is", "has", "flg", "flag", "bool", "yn", "ind", "indicator"})
+
+# Words that end names but stand for nothing alone in a question.
+_NOT_NAMES = frozenset("by to of for from at on in with per and the flag yes first last".split())
 
 # Last words that say a number counts what the first word names: page_count is pages.
 _COUNTS = frozenset({"count", "number", "quantity", "total"})
