@@ -64,36 +64,7 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
             continue
         if token in BEGINNINGS and _read_beginning(reading, vocabulary, position, timed):
             continue
-        if token in vocabulary.verbs:  # "hired" → hire_date, and the table it is in
-            named = {table for _, _, table in reading.tables}
-            refs = sorted(vocabulary.verbs[token], key=lambda ref: ref.table not in named)
-            table = refs[0].table  # "outages started": the outages' start, not a bill's
-            reading.verb_tables.append((position, table))
-            reading.verb_columns.append((position, refs[0]))
-            if timed:  # without time in the question, "work in Berlin" is no work_date
-                reading.time_columns.extend(refs)
-                reading.hinted.append(table)
-            reading.used[position] = True
-        if token in vocabulary.key_verbs:  # "escalated": tickets join agents by that key
-            key = vocabulary.key_verbs[token]
-            reading.keys.append(key)
-            reading.hinted.append(key.holder)
-            reading.used[position] = True
-            continue
-        if token in vocabulary.table_verbs:  # "assigned" → project_assignments
-            reading.hinted.append(vocabulary.table_verbs[token])
-            reading.facts.append(vocabulary.table_verbs[token])
-            reading.used[position] = True
-        elif token in VERB_TABLES and (done := table_named(vocabulary, VERB_TABLES[token])):
-            reading.hinted.append(done)  # "borrowed": the loans
-            reading.facts.append(done)
-            reading.used[position] = True
-        elif token in RECORDING:
-            recorded = table_named(vocabulary, RECORD_TABLES)
-            if recorded:
-                reading.hinted.append(recorded)
-                reading.facts.append(recorded)
-            reading.used[position] = True
+        _read_verb(reading, vocabulary, position, timed)
         if reading.used[position]:
             continue
         if token in ANONYMOUS and _read_anonymous(reading, vocabulary, position):
@@ -101,25 +72,67 @@ def read_words(reading: Reading, vocabulary: Vocabulary) -> None:
         if token in _MODIFIERS and any(end == position for _, end, _ in reading.columns):
             reading.used[position] = True  # "salary cost": the salary
             continue
-        refs = [] if token in SPENDING and amounts else synonym_columns(vocabulary, token)
-        if token in SPENDING and refs and reading.aggregate is None:
-            reading.aggregate = "sum"  # "what did we spend on maintenance"
-        if refs:
-            reading.columns.append((position, position + 1, refs))
-            reading.used[position] = True
-            if token in MOST | LEAST and reading.order is None:
-                reading.order = "desc" if token in MOST else "asc"
-        elif token in HEADCOUNT and (people := people_table(vocabulary)):
-            reading.counting = True
-            reading.count_end = position + 1
-            reading.tables.append((position, position + 1, people))
-            reading.used[position] = True
-        elif token in PEOPLE and (people := people_table(vocabulary)):
-            if token in _PRONOUNS and reading.tables:
-                continue  # "customers who ...": the customers
-            reading.tables.append((position, position + 1, people))
-            reading.used[position] = True
+        _read_synonym(reading, vocabulary, position, amounts)
     reading.tables.sort()
+
+
+def _read_verb(reading: Reading, vocabulary: Vocabulary, position: int, timed: bool) -> None:
+    """Verbs: of a date ("hired"), of a key ("escalated"), of a table ("assigned",
+    "borrowed"), of recording ("logged")."""
+    token = reading.tokens[position]
+    if token in vocabulary.verbs:  # "hired" → hire_date, and the table it is in
+        named = {table for _, _, table in reading.tables}
+        refs = sorted(vocabulary.verbs[token], key=lambda ref: ref.table not in named)
+        table = refs[0].table  # "outages started": the outages' start, not a bill's
+        reading.verb_tables.append((position, table))
+        reading.verb_columns.append((position, refs[0]))
+        if timed:  # without time in the question, "work in Berlin" is no work_date
+            reading.time_columns.extend(refs)
+            reading.hinted.append(table)
+        reading.used[position] = True
+    if token in vocabulary.key_verbs:  # "escalated": tickets join agents by that key
+        key = vocabulary.key_verbs[token]
+        reading.keys.append(key)
+        reading.hinted.append(key.holder)
+        reading.used[position] = True
+        return
+    if token in vocabulary.table_verbs:  # "assigned" → project_assignments
+        reading.hinted.append(vocabulary.table_verbs[token])
+        reading.facts.append(vocabulary.table_verbs[token])
+        reading.used[position] = True
+    elif token in VERB_TABLES and (done := table_named(vocabulary, VERB_TABLES[token])):
+        reading.hinted.append(done)  # "borrowed": the loans
+        reading.facts.append(done)
+        reading.used[position] = True
+    elif token in RECORDING:
+        recorded = table_named(vocabulary, RECORD_TABLES)
+        if recorded:
+            reading.hinted.append(recorded)
+            reading.facts.append(recorded)
+        reading.used[position] = True
+
+
+def _read_synonym(reading: Reading, vocabulary: Vocabulary, position: int, amounts: bool) -> None:
+    """Synonyms of columns ("paid", "kilometres"), and words for people and counting."""
+    token = reading.tokens[position]
+    refs = [] if token in SPENDING and amounts else synonym_columns(vocabulary, token)
+    if token in SPENDING and refs and reading.aggregate is None:
+        reading.aggregate = "sum"  # "what did we spend on maintenance"
+    if refs:
+        reading.columns.append((position, position + 1, refs))
+        reading.used[position] = True
+        if token in MOST | LEAST and reading.order is None:
+            reading.order = "desc" if token in MOST else "asc"
+    elif token in HEADCOUNT and (people := people_table(vocabulary)):
+        reading.counting = True
+        reading.count_end = position + 1
+        reading.tables.append((position, position + 1, people))
+        reading.used[position] = True
+    elif token in PEOPLE and (people := people_table(vocabulary)):
+        if token in _PRONOUNS and reading.tables:
+            return  # "customers who ...": the customers
+        reading.tables.append((position, position + 1, people))
+        reading.used[position] = True
 
 
 def _read_anonymous(reading: Reading, vocabulary: Vocabulary, position: int) -> bool:

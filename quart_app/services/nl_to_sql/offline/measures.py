@@ -17,7 +17,6 @@ def measure(
 ) -> Measure | None:
     """What is counted, summed or averaged, if anything."""
     table_mentions = [table for _, _, table in reading.tables]
-    counted = _table_after(reading, ("most", "fewest", "least", "of", "many"))
     if reading.share_pivot is not None:
         table = table_mentions[0] if table_mentions else None
         return Measure("share", table) if table else None
@@ -36,19 +35,37 @@ def measure(
             raise fail(reading, "found no amount, price or quantity to compute money from")
         return Measure("aggregate", column.table, "sum", column.column)
     if reading.aggregate is not None and not reading.counting:
-        column = numeric_column(reading, vocabulary) or next(
-            filter(None, map(vocabulary.amount_column, reading.facts + table_mentions)), None
-        )
-        dates = [
-            refs[0]
-            for _, _, refs in reading.columns
-            if vocabulary.column(refs[0]).is_time or vocabulary.is_year(refs[0])
-        ]
-        if reading.aggregate in ("min", "max") and dates:  # "earliest date of birth"
-            column = dates[0]
-        if column is None:
-            raise fail(reading, f"found no number column to take the {reading.aggregate} of")
-        return Measure("aggregate", column.table, reading.aggregate, column.column)
+        return _aggregate(reading, vocabulary, table_mentions)
+    return _counted_or_totalled(reading, vocabulary, amounts_table, first_term, table_mentions)
+
+
+def _aggregate(reading: Reading, vocabulary: Vocabulary, table_mentions: list[str]) -> Measure:
+    """ "average salary", "total tuition paid", "earliest date of birth"."""
+    assert reading.aggregate is not None
+    column = numeric_column(reading, vocabulary) or next(
+        filter(None, map(vocabulary.amount_column, reading.facts + table_mentions)), None
+    )
+    dates = [
+        refs[0]
+        for _, _, refs in reading.columns
+        if vocabulary.column(refs[0]).is_time or vocabulary.is_year(refs[0])
+    ]
+    if reading.aggregate in ("min", "max") and dates:  # "earliest date of birth"
+        column = dates[0]
+    if column is None:
+        raise fail(reading, f"found no number column to take the {reading.aggregate} of")
+    return Measure("aggregate", column.table, reading.aggregate, column.column)
+
+
+def _counted_or_totalled(
+    reading: Reading,
+    vocabulary: Vocabulary,
+    amounts_table: str | None,
+    first_term: str | ColumnRef | None,
+    table_mentions: list[str],
+) -> Measure | None:
+    """Distinct values, a count of rows, or a number totalled per group or ranking."""
+    counted = _table_after(reading, ("most", "fewest", "least", "of", "many"))
     distinct = _values_counted(reading, vocabulary)
     if distinct is not None:  # "how many countries": distinct values of a column
         return Measure("distinct", distinct.table, "count", distinct.column)

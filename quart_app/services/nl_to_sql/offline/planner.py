@@ -60,21 +60,23 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     counted_per = _counted_per(measure, entity, groups)
     if counted_per is not None:
         subject = counted_per
+    plan = Plan(subject, measure, entity, groups, comparisons=list(reading.comparisons))
+    plan.keep_empty = counted_per is not None
+    _filters(plan, reading, vocabulary)
+    _ordering(plan, reading, vocabulary)
+    return plan
+
+
+def _filters(plan: Plan, reading: Reading, vocabulary: Vocabulary) -> None:
+    """Values, shares, exclusions, absences, the tables a verb or a name adds, and times."""
+    subject = plan.subject
     values = list(zip(reading.values, reading.value_at, strict=True))
     pivot = reading.share_pivot
-    plan = Plan(
-        subject,
-        measure,
-        entity,
-        groups,
-        [
-            value
-            for value, at in values
-            if (pivot is None or at < pivot) and at not in reading.excluded_at
-        ],
-        comparisons=list(reading.comparisons),
-    )
-    plan.keep_empty = counted_per is not None
+    plan.values = [
+        value
+        for value, at in values
+        if (pivot is None or at < pivot) and at not in reading.excluded_at
+    ]
     plan.share = [value for value, at in values if pivot is not None and at > pivot]
     plan.excluded = [value for value, at in values if at in reading.excluded_at]
     if pivot is not None and not plan.share:
@@ -101,6 +103,11 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     plan.keys = tuple(reading.keys)
     for time in times:
         plan.times.append((time, _time_column(reading, vocabulary, plan, time)))
+
+
+def _ordering(plan: Plan, reading: Reading, vocabulary: Vocabulary) -> None:
+    """Order and limit, and an average (or extreme) taken over the groups' counts."""
+    measure, entity, groups = plan.measure, plan.entity, plan.groups
     plan.order = reading.order
     plan.limit = reading.limit
     if measure is not None and reading.by_time:  # "most recent order of each customer"
@@ -116,12 +123,11 @@ def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
     if measure is not None and entity is not None and plan.limit is None:
         plan.limit = 1 if _singular_mention(reading, entity) else 10
     if measure is None and reading.order is not None:
-        plan.order_column = _order_column(reading, vocabulary, subject)
+        plan.order_column = _order_column(reading, vocabulary, plan.subject)
         if plan.order_column is None:
             raise fail(reading, "found nothing to order the rows by")
-        if plan.limit is None and _singular_mention(reading, subject):
+        if plan.limit is None and _singular_mention(reading, plan.subject):
             plan.limit = 1  # "the oldest book"
-    return plan
 
 
 def _entity(

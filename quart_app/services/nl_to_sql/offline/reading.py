@@ -12,8 +12,11 @@ from typing import Literal
 
 from . import hints
 from .comparisons import Comparison, read_comparisons
-from .lexicon import SPELLINGS, VALUE_WORDS
+from .groups import read_groups
+from .lexicon import SPELLINGS
+from .names import find_phrase
 from .times import TimeFilter, find_times
+from .values import read_value_words, read_values
 from .vocabulary import ColumnRef, KeyRef, Value, Vocabulary
 
 AGGREGATES = {
@@ -28,8 +31,6 @@ MONEY_WORDS = frozenset(
 )
 COUNT_PHRASES = ("how many", "number of", "count of", "count")
 VOLUME = frozenset({"volume", "volumes"})  # "ticket volume by channel": a count
-TIME_UNITS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
-              "monthly": "month", "quarter": "quarter", "year": "year", "yearly": "year"}  # fmt: skip
 DESCENDING = frozenset(
     {"most", "highest", "largest", "biggest", "top", "best", "greatest", "newest", "latest", "recent",
      "expensive", "priciest", "busiest", "popular", "longest", "heaviest", "farthest",
@@ -51,7 +52,6 @@ ASCENDING = frozenset(
     }
 )
 _BY_TIME = frozenset({"newest", "latest", "recent", "oldest", "earliest"})
-GROUP_MARKERS = ("for each", "for every", "in each", "per", "by", "each")
 LIST_WORDS = frozenset(
     {"list", "show", "find", "give", "display", "get", "which", "what", "who", "all"}
 )
@@ -134,8 +134,8 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     tokens = normalise(question)
     reading = Reading(question, tokens, [False] * len(tokens))
     _read_times(reading)
-    _read_values(reading, vocabulary)
-    _read_value_words(reading, vocabulary)
+    read_values(reading, vocabulary)
+    read_value_words(reading, vocabulary)
     read_comparisons(reading, vocabulary)
     _read_terms(reading, vocabulary)
     hints.read_words(reading, vocabulary)
@@ -147,16 +147,8 @@ def read(question: str, vocabulary: Vocabulary) -> Reading:
     hints.drop_echoes(reading)
     hints.prefer_mentioned(reading, vocabulary)
     _read_intent(reading)
-    _read_groups(reading, vocabulary)
+    read_groups(reading, vocabulary)
     return reading
-
-
-def _find(tokens: list[str], phrase: str, start: int = 0) -> int:
-    words = phrase.split()
-    for position in range(start, len(tokens) - len(words) + 1):
-        if tokens[position : position + len(words)] == words:
-            return position
-    return -1
 
 
 def _read_times(reading: Reading) -> None:
@@ -164,74 +156,6 @@ def _read_times(reading: Reading) -> None:
         reading.times.append(time)
         before = reading.tokens[start - 1] if start else ""
         reading.mark(start - (before in ("in", "during", "for", "of")), end)
-
-
-def _read_values(reading: Reading, vocabulary: Vocabulary) -> None:
-    """Values found in the data, longest first: "on hold", "analysts" for 'Analyst'."""
-    tokens = reading.tokens
-    mentioned = {vocabulary.tables[token] for token in tokens if token in vocabulary.tables}
-    found = [
-        (len(words), position, phrase)
-        for position, token in enumerate(tokens)
-        for phrase, words in vocabulary.value_starts.get(token, ())
-        if tokens[position : position + len(words)] == words
-    ]
-    for size, position, phrase in sorted(found, key=lambda match: (-match[0], match[1])):
-        candidates = [
-            (ref, value)
-            for ref, value in vocabulary.values[phrase]
-            if value not in vocabulary.casing
-            or re.search(rf"(?<!\w){re.escape(value)}(?!\w)", reading.question)
-        ]
-        if not candidates or any(reading.used[position : position + size]):
-            continue
-        if _names_instead(reading, vocabulary, position, size):
-            continue
-        near = [match for match in candidates if match[0].table in mentioned]
-        reading.values.append((near or candidates)[0])
-        reading.value_at.append(position)
-        reading.mark(position, position + size)
-
-
-def _read_value_words(reading: Reading, vocabulary: Vocabulary) -> None:
-    """ "female patients": a word the data writes as a code ('F'), in a column holding it."""
-    for position, token in enumerate(reading.tokens):
-        codes = VALUE_WORDS.get(token)
-        if codes is None or reading.used[position]:
-            continue
-        for ref_values in vocabulary.values.values():
-            found = [(ref, value) for ref, value in ref_values if value.lower() in codes]
-            if found:
-                reading.values.append(found[0])
-                reading.value_at.append(position)
-                reading.used[position] = True
-                break
-
-
-def _names_instead(reading: Reading, vocabulary: Vocabulary, position: int, size: int) -> bool:
-    """Whether the words of a value are better read as a name: the start of a longer table
-    or column name ("support tickets", not feature_grp 'support'), a column right after a
-    group marker ("for each team", not plan 'Team'), or a column right after one of its own
-    values ("billing team")."""
-    tokens = reading.tokens
-    for longer in (3, 2):
-        if longer > size and position + longer <= len(tokens):
-            phrase = " ".join(tokens[position : position + longer])
-            if phrase in vocabulary.tables or phrase in vocabulary.columns:
-                return True
-    phrase = " ".join(tokens[position : position + size])
-    if phrase in vocabulary.tables:  # "customers" is the table, not read_src 'CUSTOMER'
-        return True
-    refs = vocabulary.columns.get(phrase, [])
-    if refs:
-        if position and tokens[position - 1] in ("per", "by", "each", "every"):
-            return True
-        previous = [ref for (ref, _), at in zip(reading.values, reading.value_at, strict=True)
-                    if at < position and reading.used[position - 1] and ref in refs]  # fmt: skip
-        if previous:
-            reading.used[position] = True  # the echo is understood
-            return True
-    return False
 
 
 def _read_terms(reading: Reading, vocabulary: Vocabulary) -> None:
@@ -276,17 +200,17 @@ def _read_generic_columns(reading: Reading, vocabulary: Vocabulary) -> None:
             reading.used[position] = True
 
 
-def _read_intent(reading: Reading) -> None:
+def _read_counting(reading: Reading) -> None:
+    """ "how many", "number of", "count of", "how much", "ticket volume"."""
     tokens = reading.tokens
-    text = " ".join(tokens)
     for phrase in COUNT_PHRASES:
-        at = _find(tokens, phrase)
+        at = find_phrase(tokens, phrase)
         if at >= 0 and not any(reading.used[at : at + len(phrase.split())]):  # "page count"
             reading.counting = True
             reading.count_end = at + len(phrase.split())
             reading.mark(at, reading.count_end)
             break
-    if (at := _find(tokens, "how much")) >= 0 and reading.aggregate is None:
+    if (at := find_phrase(tokens, "how much")) >= 0 and reading.aggregate is None:
         reading.aggregate = "sum"  # "how much did we invoice"
         reading.mark(at, at + 2)
     for position, token in enumerate(tokens):
@@ -296,6 +220,14 @@ def _read_intent(reading: Reading) -> None:
                 reading.counting = True
                 reading.count_end = before[0]
                 reading.used[position] = True
+
+
+def _read_intent(reading: Reading) -> None:
+    """Money, aggregates, ordering, a top N, a listing."""
+    tokens = reading.tokens
+    text = " ".join(tokens)
+    _read_counting(reading)
+    for position, token in enumerate(tokens):
         if token in MONEY_WORDS and not reading.used[position]:
             reading.money = True
             reading.used[position] = True
@@ -334,6 +266,12 @@ def _read_intent(reading: Reading) -> None:
             reading.mark(position, position + 2)
         if token in LIST_WORDS:
             reading.listing = True
+    _read_limit(reading, text)
+
+
+def _read_limit(reading: Reading, text: str) -> None:
+    """ "10 orders": a number just before what is listed; "which ...": the one first."""
+    tokens = reading.tokens
     if reading.limit is None:
         for position, token in enumerate(tokens):
             if token.isdecimal() and not reading.used[position] and 0 < int(token) <= 10_000:
@@ -361,86 +299,3 @@ def _qualifies_measure(reading: Reading, position: int) -> bool:
     if not ends or reading.limit is not None:
         return False
     return not any(start == ends[0] for start, _, _ in reading.tables)
-
-
-def _read_groups(reading: Reading, vocabulary: Vocabulary) -> None:
-    tokens = reading.tokens
-    ends = []
-    for marker in GROUP_MARKERS:
-        start = 0
-        while (at := _find(tokens, marker, start)) >= 0:
-            start = at + 1
-            end = _group_at(reading, vocabulary, at, at + len(marker.split()))
-            if end is not None:
-                ends.append(end)
-    while ends:  # "by status and year"
-        end = ends.pop()
-        if end < len(tokens) and tokens[end] == "and":
-            following = _group_at(reading, vocabulary, end, end + 1)
-            if following is not None:
-                ends.append(following)
-    for position, token in enumerate(tokens):
-        if token in TIME_UNITS and position and tokens[position - 1] in ("which", "what"):
-            reading.groups.append(f"time:{TIME_UNITS[token]}")  # "which month saw the most"
-            reading.used[position] = True
-            continue
-        if (
-            token in TIME_UNITS
-            and not reading.used[position]  # "monthly fee" is a column
-            and TIME_UNITS[token] != token
-            and f"time:{TIME_UNITS[token]}" not in reading.groups
-        ):
-            reading.groups.append(f"time:{TIME_UNITS[token]}")  # "monthly revenue"
-            reading.used[position] = True
-
-
-def _group_at(reading: Reading, vocabulary: Vocabulary, at: int, after: int) -> int | None:
-    """The group named at ``after`` (a marker at ``at`` before it), recorded; where it ends."""
-    tokens = reading.tokens
-    if after >= len(tokens):
-        return None
-    word = tokens[after]
-    if tokens[at] == "by":
-        reading.after_by.append(after)
-    if word in TIME_UNITS or singular_unit(word) in TIME_UNITS:
-        unit = TIME_UNITS.get(word) or TIME_UNITS[singular_unit(word)]
-        reading.groups.append(f"time:{unit}")
-        reading.mark(at, after + 1)
-        return after + 1
-    found = None
-    for position, end, refs in reading.columns:
-        ranking = reading.order is not None or reading.limit is not None
-        if position == after and not (ranking and _measures(vocabulary, refs[0])):
-            reading.groups.append(refs[0])
-            reading.mark(at, after)
-            found = end
-    agent = tokens[at] == "by" and at > 0 and _participle(tokens[at - 1])
-    for position, end, table in reading.tables:
-        if position == after and agent:  # "paid by accounts in BR": who paid, not per account
-            reading.used[at] = True
-            continue
-        if position == after:
-            column = next((refs for spot, _, refs in reading.columns if spot == end), [])
-            owned = [ref for ref in column if ref.table == table]
-            reading.groups.append(owned[0] if owned else table)  # "per product category"
-            reading.mark(at, after)
-            found = end
-    return found
-
-
-def _participle(word: str) -> bool:
-    return word.endswith("ed") or word in _PARTICIPLES
-
-
-_PARTICIPLES = frozenset(
-    "paid made done written taken given sold bought held run owned sent spent won lost".split()
-)
-
-
-def _measures(vocabulary: Vocabulary, ref: ColumnRef) -> bool:
-    """A measure, not a key: "top 3 projects by budget" orders by it."""
-    return vocabulary.column(ref).is_number and not ref.column.lower().endswith("id")
-
-
-def singular_unit(word: str) -> str:
-    return word[:-1] if word.endswith("s") else word

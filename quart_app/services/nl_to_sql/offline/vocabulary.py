@@ -7,24 +7,27 @@ filters, and foreign keys become the join graph.
 
 from __future__ import annotations
 
-import functools
-import heapq
-import re
 from dataclasses import dataclass, field
 
 from ..schema import Column, Schema, Table
-from .lexicon import (
-    ABBREVIATIONS,
-    BOOKKEEPING,
-    DESCRIPTORS,
-    END_DATES,
-    IRREGULAR,
-    LIFE_DATES,
-    SPELLINGS,
-    UNITS,
-    base_of,
-    noun_stem,
-    verb_forms,
+from .joins import Join, JoinGraph, KeyRef
+from .lexicon import BOOKKEEPING, END_DATES, IRREGULAR, LIFE_DATES, base_of, noun_stem, verb_forms
+from .names import (
+    COMMON_WORDS,
+    COUNTS,
+    FLAG_WORDS,
+    GENERIC,
+    METRICS,
+    NOT_NAMES,
+    TRAILING,
+    forms,
+    meaning_of,
+    plural,
+    singular,
+    time_stem,
+    unit_of,
+    verbs_of,
+    words_of,
 )
 
 # What a filter compares a column with: a value found in the data, True for a flag
@@ -38,108 +41,8 @@ class ColumnRef:
     column: str
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRef:
-    """A foreign key: ``holder``'s ``columns`` refer to ``target``."""
-
-    holder: str
-    columns: tuple[str, ...]
-    target: str
-
-
-@dataclass(frozen=True, slots=True)
-class Join:
-    """``left`` joins ``right`` on these column pairs (left column, right column)."""
-
-    left: str
-    right: str
-    pairs: tuple[tuple[str, str], ...]
-    fans_out: bool  # one row of ``left`` may match many of ``right``
-    optional: bool = False  # along a nullable key
-    qualified: bool = False  # along a key named for a role: escalated_to_agent_id, not fk_agent
-
-
-def _verbs(stem: str) -> set[str]:
-    """Every form of the verb in a date's name: ``hired`` and ``hire`` give hire, hired, hiring."""
-    return verb_forms(base_of(stem)) | {stem}
-
-
-def plural(word: str) -> str:
-    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"
-
-
-def singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "uses")):  # classes, boxes, buses
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def words_of(name: str) -> list[str]:
-    """``hire_date`` → hire, date; ``EmployeeID`` → employee, id; ``fk_dept`` → fk, dept."""
-    return list(_words(name))
-
-
-def meaning_of(name: str) -> list[str]:
-    """The words a name means: abbreviations expanded, unit suffixes and ``fk`` dropped."""
-    return list(_meaning(name))
-
-
-@functools.lru_cache(maxsize=4096)
-def _words(name: str) -> tuple[str, ...]:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
-    return tuple(word for word in re.split(r"[_\W]+", spaced.lower()) if word)
-
-
-@functools.lru_cache(maxsize=4096)
-def _meaning(name: str) -> tuple[str, ...]:
-    words = [word for word in _words(name) if word not in ("fk", "tbl")]
-    while len(words) > 1 and (words[-1] in UNITS or words[-1] in DESCRIPTORS):
-        words.pop()
-    return tuple(SPELLINGS.get(word, ABBREVIATIONS.get(word, word)) for word in words)
-
-
-def unit_of(name: str) -> str | None:
-    """``dist_km`` → km; ``qty_l`` → l; None when the name ends in no unit."""
-    words = _words(name)
-    return words[-1] if len(words) > 1 and words[-1] in UNITS else None
-
-
-def _forms(words: list[str]) -> set[str]:
-    """A phrase with its last word singular and plural."""
-    if not words:
-        return set()
-    base = [*words[:-1], singular(words[-1])]
-    return {" ".join(words), " ".join(base), " ".join([*base[:-1], plural(base[-1])])}
-
-
-def _time_stem(column: str) -> list[str]:
-    """``hire_date`` → [hire]; ``assigned_at`` → [assigned]; ``started_on`` → [started]."""
-    words = meaning_of(column)
-    while words and words[-1] in (
-        "date",
-        "at",
-        "on",
-        "time",
-        "timestamp",
-        "day",
-        "when",
-        "dt",
-        "year",
-    ):
-        words.pop()
-    return words
-
-
 @dataclass
-class Vocabulary:
+class Vocabulary(JoinGraph):
     schema: Schema
     tables: dict[str, str] = field(default_factory=dict)  # phrase -> table
     columns: dict[str, list[ColumnRef]] = field(default_factory=dict)  # phrase -> columns
@@ -166,7 +69,7 @@ class Vocabulary:
         last_words: dict[str, list[str]] = {}
         for table in schema.tables:
             words = meaning_of(table.name) or words_of(table.name)
-            for phrase in _forms(words):
+            for phrase in forms(words):
                 vocabulary.tables.setdefault(phrase, table.name)
             last_words.setdefault(singular(words[-1]), []).append(table.name)
             stem = noun_stem(words[-1])
@@ -222,17 +125,17 @@ class Vocabulary:
                 if column.type == "boolean":
                     continue  # a flag is a filter ("smokers"), not a column to show
                 words = meaning_of(column.name)
-                if len(words) > 2 and words[-1] in _TRAILING:  # LicenseCostAmt: "cost"
+                if len(words) > 2 and words[-1] in TRAILING:  # LicenseCostAmt: "cost"
                     words = words[:-1]
                 ref = ColumnRef(table.name, column.name)
-                if column.is_number and len(words) == 2 and words[1] in _COUNTS | _METRICS:
-                    phrases = _forms(words[:1])  # page_count: "pages"; csat_score: "csat"
-                elif len(words) > 1 and words[-1] in _GENERIC and words[-1] != "id":
-                    for phrase in _forms(words[-1:]):
+                if column.is_number and len(words) == 2 and words[1] in COUNTS | METRICS:
+                    phrases = forms(words[:1])  # page_count: "pages"; csat_score: "csat"
+                elif len(words) > 1 and words[-1] in GENERIC and words[-1] != "id":
+                    for phrase in forms(words[-1:]):
                         self.suffixes.setdefault(phrase, []).append(ref)
                     continue
-                elif len(words) > 1 and len(words[-1]) > 2 and words[-1] not in _NOT_NAMES:
-                    phrases = _forms(words[-1:])  # not "by" of referred_by
+                elif len(words) > 1 and len(words[-1]) > 2 and words[-1] not in NOT_NAMES:
+                    phrases = forms(words[-1:])  # not "by" of referred_by
                 else:
                     continue
                 for phrase in phrases:
@@ -252,7 +155,7 @@ class Vocabulary:
                 target = meaning_of(key.table) or words_of(key.table)
                 if singular(target[-1]) == role:  # fk_driver is a driver, no role
                     if len(words) > 1 and key.table != table.name:
-                        for phrase in _forms(words):
+                        for phrase in forms(words):
                             self.tables.setdefault(phrase, key.table)
                         # "assigned_agent_id": "assigned" says which key joins tickets to agents
                         key_ref = KeyRef(table.name, key.columns, key.table)
@@ -269,29 +172,29 @@ class Vocabulary:
     def _add_column(self, table: Table, column: Column) -> None:
         ref = ColumnRef(table.name, column.name)
         words = meaning_of(column.name) or words_of(column.name)
-        phrases = _forms(words) | _forms(words_of(column.name))
+        phrases = forms(words) | forms(words_of(column.name))
         if words[-1] == "id" and len(words) > 1:  # "dept_id" is no "department" of its own
             phrases = {" ".join(words), " ".join(words_of(column.name))}
-        if len(words) > 1 and words[-1] in _TRAILING:  # MonthlyFeeAmt: the monthly fee
-            phrases |= _forms(words[:-1])
+        if len(words) > 1 and words[-1] in TRAILING:  # MonthlyFeeAmt: the monthly fee
+            phrases |= forms(words[:-1])
         if column.type == "boolean":  # IsKidsFlg: "kids profiles"; CompletedFlg: "completed"
-            flag = [word for word in words if word not in _FLAG_WORDS]
-            for phrase in _forms(flag) if flag else ():
+            flag = [word for word in words if word not in FLAG_WORDS]
+            for phrase in forms(flag) if flag else ():
                 self.flags.setdefault(phrase, ref)
             return
         for phrase in phrases:
             self.columns.setdefault(phrase, []).append(ref)
         if column.is_time or (column.is_number and words[-1] == "year"):
-            stem = _time_stem(column.name)
+            stem = time_stem(column.name)
             if stem and stem[-1] in IRREGULAR:  # birth_year: "born"
                 self.verbs.setdefault(IRREGULAR[stem[-1]], []).append(ref)
-            for form in _verbs(stem[-1]) if stem else ():
+            for form in verbs_of(stem[-1]) if stem else ():
                 self.verbs.setdefault(form, []).append(ref)
         for value in column.values:
             if not value.strip() or value.isdecimal():
                 continue
             lower = value.lower()
-            for phrase in _forms(lower.replace("_", " ").split()) | {lower}:
+            for phrase in forms(lower.replace("_", " ").split()) | {lower}:
                 found = self.values.setdefault(phrase, [])
                 if (ref, value) not in found:
                     found.append((ref, value))
@@ -363,99 +266,8 @@ class Vocabulary:
         chosen = sorted(found, key=rank)
         return chosen[0] if chosen else None
 
-    def joins(self, table: str) -> list[Join]:
-        found = self._joins.get(table)
-        if found is None:
-            found = self._joins[table] = self._find_joins(table)
-        return found
 
-    def _find_joins(self, table: str) -> list[Join]:
-        found = []
-        for other in self.schema.tables:
-            for key in other.foreign_keys:
-                pairs = tuple(zip(key.columns, key.referenced, strict=True))
-                optional = any(
-                    (column := other.column(name)) is None or column.nullable
-                    for name in key.columns
-                )
-                qualified = len([w for w in meaning_of(key.columns[0]) if w != "id"]) > 1
-                if other.name == table:
-                    found.append(Join(table, key.table, pairs, False, optional, qualified))
-                if key.table == table:
-                    reverse = tuple((r, c) for c, r in pairs)
-                    found.append(Join(table, other.name, reverse, True, optional, qualified))
-        return found
-
-    def path(self, start: str, goal: str) -> list[Join] | None:
-        """The shortest chain of foreign-key joins from ``start`` to ``goal``."""
-        return self.path_from([start], goal)
-
-    def path_from(
-        self, starts: list[str], goal: str, prefer: tuple[KeyRef, ...] = ()
-    ) -> list[Join] | None:
-        """The shortest chain of joins to ``goal`` from any of ``starts``: fewest joins, then
-        fewest along optional keys (a student's advisor is a weaker tie than a section's
-        course), then fewest along keys named for a role (a ticket's agent before the agent it
-        was escalated to), then the first found. ``prefer``: keys a verb in the question
-        picked, used wherever they join the two tables they join."""
-        if goal in starts:
-            return []
-        best: dict[str, tuple[int, int, int]] = {start: (0, 0, 0) for start in starts}
-        heap: list[tuple[int, int, int, int, str, list[Join]]] = [
-            (0, 0, 0, order, start, []) for order, start in enumerate(starts)
-        ]
-        counter = len(starts)
-        while heap:
-            hops, optional, qualified, _, table, route = heapq.heappop(heap)
-            if table == goal:
-                return route
-            if best.get(table, (hops, optional, qualified)) < (hops, optional, qualified):
-                continue
-            for join in self.joins(table):
-                if not _allowed(join, prefer):
-                    continue
-                cost = (hops + 1, optional + join.optional, qualified + join.qualified)
-                if join.right in best and best[join.right] <= cost:
-                    continue
-                best[join.right] = cost
-                counter += 1
-                heapq.heappush(heap, (*cost, counter, join.right, [*route, join]))
-        return None
-
-
-def _allowed(join: Join, prefer: tuple[KeyRef, ...]) -> bool:
-    """False for a join between two tables that a preferred key joins some other way."""
-    for key in prefer:
-        if {join.left, join.right} == {key.holder, key.target} and key.holder != key.target:
-            holder_columns = tuple(right if join.fans_out else left for left, right in join.pairs)
-            if holder_columns != key.columns:
-                return False
-    return True
-
-
-# Last words of names too general to stand for the column alone.
-_GENERIC = frozenset(
-    """id name date at on number count total code type time value no key status amount day week
-    month quarter year""".split()
-)
-
-# Last words that add nothing to a longer name: MonthlyFeeAmt is the monthly fee.
-_TRAILING = frozenset({"amount", "value", "total", "code", "number"})
-# Last words that say what kind of measure a name's first word is: csat_score is the csat.
-_METRICS = frozenset({"score", "rate", "rating", "level", "ratio", "index", "pct", "percent"})
-# Words of a boolean column's name that only say it is one.
-_FLAG_WORDS = frozenset({"is", "has", "flg", "flag", "bool", "yn", "ind", "indicator"})
-
-# Words that end names but stand for nothing alone in a question.
-_NOT_NAMES = frozenset("by to of for from at on in with per and the flag yes first last".split())
-
-# Last words that say a number counts what the first word names: page_count is pages.
-_COUNTS = frozenset({"count", "number", "quantity", "total"})
-
-# English words that are also values somewhere ("Data" department, "IN" country code):
-# matched as values only when the question writes them as the data does.
-COMMON_WORDS = frozenset(
-    """data sales total time day week month year all any none other general main test home
-    office online support service lead new in on at to by or no it is us me we be do go so up
-    an as of if and not for per top max min avg sum""".split()
-)
+__all__ = [
+    "ColumnRef", "Join", "KeyRef", "Value", "Vocabulary", "meaning_of", "plural", "singular",
+    "unit_of", "words_of",
+]  # fmt: skip
