@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .hints import people_table, synonym_columns, table_named
+from .hints import SPENDING, people_table, synonym_columns, table_named
 from .lexicon import RECORD_TABLES, RECORDING, SYNONYMS, UNIT_WORDS
 from .vocabulary import ColumnRef, Vocabulary
 
@@ -22,6 +22,8 @@ def glossary(vocabulary: Vocabulary) -> list[str]:
     """Lines "word, word → target", one per target, most specific first."""
     targets: dict[str, list[str]] = defaultdict(list)
     for word in [*SYNONYMS, *UNIT_WORDS]:
+        if word in SPENDING and vocabulary.has_amounts:
+            continue  # spending is quantity times price there, as the offline engine reads it
         for ref in synonym_columns(vocabulary, word)[:2]:
             targets[_name(ref)].append(word)
     for word, refs in vocabulary.verbs.items():
@@ -36,7 +38,7 @@ def glossary(vocabulary: Vocabulary) -> list[str]:
     if people:
         targets[f"rows of {people} (people)"] += ["people", "staff", "who", "nobody"]
     lines = [
-        f"{', '.join(sorted(dict.fromkeys(words), key=len)[:_WORDS])} → {target}"
+        f"{', '.join(sorted(set(words), key=lambda word: (len(word), word))[:_WORDS])} → {target}"
         for target, words in targets.items()
     ]
     return lines[:_LIMIT]
