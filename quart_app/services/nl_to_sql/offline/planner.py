@@ -44,7 +44,8 @@ def translate(question: str, vocabulary: Vocabulary) -> str:
 
 
 def _plan(reading: Reading, vocabulary: Vocabulary) -> Plan:
-    unknown = [word for word in reading.unused_words() if word not in HARMLESS]
+    related = reading.relation_words()
+    unknown = [w for w in reading.unused_words() if w not in HARMLESS and w not in related]
     if unknown:
         raise fail(reading, "the offline engine cannot map every word of the question")
     amounts_table = money_table(vocabulary) if reading.money else None

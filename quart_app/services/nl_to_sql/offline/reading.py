@@ -51,6 +51,10 @@ ASCENDING = frozenset(
         "first",
     }
 )
+_IRREGULAR_PAST = frozenset(
+    "sent lost made done given taken held run sold bought won kept left seen got fell put set"
+    " brought caught found told paid spent built drawn".split()
+)
 _BY_TIME = frozenset({"newest", "latest", "recent", "oldest", "earliest"})
 LIST_WORDS = frozenset(
     {"list", "show", "find", "give", "display", "get", "which", "what", "who", "all"}
@@ -109,6 +113,20 @@ class Reading:
             after_be = position > 0 and self.tokens[position - 1] in ("are", "were", "is", "was")
             if not used and (token not in FILLER or (token in ("all", "only") and after_be)):
                 found.append(token)  # "whose orders were all cancelled" is no filter
+        return found
+
+    def relation_words(self) -> set[str]:
+        """Verbs that only say how two things named around them relate ("outages handled by
+        contractor crews", "customers never affected by an outage"): the foreign keys say
+        that already, so they are ignored, and named as such."""
+        after = {start for start, _, _ in [*self.tables, *self.columns]} | set(self.value_at)
+        found = set()
+        for position, token in enumerate(self.tokens):
+            if self.used[position] or not (token.endswith("ed") or token in _IRREGULAR_PAST):
+                continue
+            before = any(end <= position for _, end, _ in self.tables)
+            if before and any(position < start <= position + 4 for start in after):
+                found.add(token)
         return found
 
     def ignored_words(self) -> list[str]:

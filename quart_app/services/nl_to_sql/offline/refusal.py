@@ -33,7 +33,8 @@ def fail(reading: Reading, why: str) -> ConversionFailed:
         )
     if reading.times:
         understood.append("time: " + ", ".join(time.describe() for time in reading.times))
-    unknown = [word for word in reading.unused_words() if word not in HARMLESS]
+    related = reading.relation_words()
+    unknown = [w for w in reading.unused_words() if w not in HARMLESS and w not in related]
     message = why
     message += (
         f"; understood: {'; '.join(understood)}"
