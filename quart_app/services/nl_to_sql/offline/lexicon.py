@@ -20,7 +20,7 @@ ABBREVIATIONS = {
     "km": "kilometres", "kms": "kilometres", "stu": "student", "instr": "instructor",
     "enr": "enrollment", "reg": "registration", "sub": "subscription", "pts": "points",
     "lvl": "level", "bldg": "building", "prereq": "prerequisite", "est": "established",
-    "nm": "name", "ltr": "letter", "cd": "code", "dob": "birth", "rtg": "rating",
+    "nm": "name", "ltr": "letter", "cd": "code", "dob": "birth", "rtg": "rating", "src": "source",
     "appt": "appointment", "rx": "prescription",
 }  # fmt: skip
 

@@ -51,6 +51,13 @@ ASCENDING = frozenset(
         "first",
     }
 )
+NUMBER_WORDS = {
+    word: str(number)
+    for number, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+    if number >= 2  # "one" and "zero" say other things too ("no one", "one of")
+}
 _IRREGULAR_PAST = frozenset(
     "sent lost made done given taken held run sold bought won kept left seen got fell put set"
     " brought caught found told paid spent built drawn".split()
@@ -124,8 +131,10 @@ class Reading:
         for position, token in enumerate(self.tokens):
             if self.used[position] or not (token.endswith("ed") or token in _IRREGULAR_PAST):
                 continue
-            before = any(end <= position for _, end, _ in self.tables)
+            before = [end for _, end, _ in self.tables if end <= position]
             if before and any(position < start <= position + 4 for start in after):
+                found.add(token)
+            elif len(self.tables) >= 2 and position in before:  # "no crew dispatched"
                 found.add(token)
         return found
 
@@ -141,6 +150,9 @@ class Reading:
 def normalise(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")  # typographic apostrophe
     text = re.sub(r"n't\b", " not", text).replace("_", " ")
+    text = re.sub(
+        r"\b(" + "|".join(NUMBER_WORDS) + r")\b", lambda m: NUMBER_WORDS[m.group(1)], text
+    )
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\$(\d)", r"\1", text)
     text = re.sub(r"[^\w\s.-]", " ", text)

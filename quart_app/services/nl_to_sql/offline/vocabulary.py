@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 
 from ..schema import Column, Schema, Table
 from .joins import Join, JoinGraph, KeyRef
-from .lexicon import BOOKKEEPING, END_DATES, IRREGULAR, LIFE_DATES, base_of, noun_stem, verb_forms
+from .lexicon import (
+    ABBREVIATIONS,
+    BOOKKEEPING,
+    END_DATES,
+    IRREGULAR,
+    LIFE_DATES,
+    base_of,
+    noun_stem,
+    verb_forms,
+)
 from .names import (
     COMMON_WORDS,
     COUNTS,
@@ -172,7 +181,8 @@ class Vocabulary(JoinGraph):
     def _add_column(self, table: Table, column: Column) -> None:
         ref = ColumnRef(table.name, column.name)
         words = meaning_of(column.name) or words_of(column.name)
-        phrases = forms(words) | forms(words_of(column.name))
+        spelled = [ABBREVIATIONS.get(word, word) for word in words_of(column.name)]
+        phrases = forms(words) | forms(words_of(column.name)) | forms(spelled)  # "cause code"
         if words[-1] == "id" and len(words) > 1:  # "dept_id" is no "department" of its own
             phrases = {" ".join(words), " ".join(words_of(column.name))}
         if len(words) > 1 and words[-1] in TRAILING:  # MonthlyFeeAmt: the monthly fee
