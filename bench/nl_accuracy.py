@@ -206,7 +206,7 @@ def main() -> None:
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument(
         "--sets",
-        default="demo,hr,fleet,university,library,streaming,saas,clinic,utility",
+        default="demo,hr,fleet,university,library,streaming,saas,clinic,utility,airline",
         help="comma-separated",
     )
     parser.add_argument("--verbose", action="store_true", help="print every miss")

@@ -15,7 +15,17 @@ import asyncpg
 
 from quart_app.services.nl_to_sql.schema import Schema, introspect
 
-NAMES = ("hr", "fleet", "university", "library", "streaming", "saas", "clinic", "utility")
+NAMES = (
+    "hr",
+    "fleet",
+    "university",
+    "library",
+    "streaming",
+    "saas",
+    "clinic",
+    "utility",
+    "airline",
+)
 
 
 def load(name: str) -> ModuleType:

@@ -60,13 +60,16 @@ def _group_at(reading: Reading, vocabulary: Vocabulary, at: int, after: int) -> 
         reading.mark(at, after + 1)
         return after + 1
     found = None
+    agent = tokens[at] == "by" and at > 0 and _participle(tokens[at - 1])
     for position, end, refs in reading.columns:
         ranking = reading.order is not None or reading.limit is not None
+        if position == after and agent:  # "operated by tail number X": whose, not per
+            reading.used[at] = True
+            continue
         if position == after and not (ranking and _measures(vocabulary, refs[0])):
             reading.groups.append(refs[0])
             reading.mark(at, after)
             found = end
-    agent = tokens[at] == "by" and at > 0 and _participle(tokens[at - 1])
     for position, end, table in reading.tables:
         if position == after and agent:  # "paid by accounts in BR": who paid, not per account
             reading.used[at] = True

@@ -306,6 +306,11 @@ class Renderer:
         sql = f"SELECT {distinct}{subject}.* {source}{where}"
         if having:
             sql += f" GROUP BY {', '.join(keys)}{having}"
+        if plan.order_column is not None and distinct and plan.order_column.table != plan.subject:
+            raise ConversionFailed(
+                f"cannot order {plan.subject} by {plan.order_column.table}."
+                f"{plan.order_column.column}: there are several of those for each"
+            )
         if plan.order_column is not None:
             direction = "ASC" if plan.order == "asc" else "DESC NULLS LAST"
             sql += f" ORDER BY {self.ref(plan.order_column)} {direction}, {', '.join(keys)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.services.nl_to_sql.questions import Case
 
-NAME = "heldout"
+NAME = "airline"
 SETUP = """
 CREATE TABLE airport (
     airport_id integer PRIMARY KEY,
@@ -207,14 +207,22 @@ CASES = [
     Case(
         "average business class fare",
         "SELECT round(avg(fare_amt), 2) FROM bookings WHERE cabin_cls = 'business'",
+        known_miss="refused: not understood 'class'",
     ),
-    Case("What's the longest distance we fly, in km?", "SELECT max(distance_km) FROM flights"),
+    Case(
+        "What's the longest distance we fly, in km?",
+        "SELECT max(distance_km) FROM flights",
+        known_miss="refused: not understood 'fly'",
+    ),
     Case(
         "cheapest economy fare ever sold?",
         "SELECT min(fare_amt) FROM bookings WHERE cabin_cls = 'economy'",
+        known_miss="WRONG ROWS: lists economy bookings by fare; the gold is the cheapest fare",
     ),
     Case(
-        "When was our longest-serving crew member hired?", "SELECT min(hire_dt) FROM crew_members"
+        "When was our longest-serving crew member hired?",
+        "SELECT min(hire_dt) FROM crew_members",
+        known_miss="refused: not understood 'longest-serving'",
     ),
     Case(
         "number of bookings per sales channel",
@@ -228,10 +236,12 @@ CASES = [
         "How many flights has each aircraft model operated?",
         'SELECT a."ModelCode", count(*) FROM flights f JOIN "Aircraft" a ON a."AircraftId" = f."AircraftId"'
         ' GROUP BY a."ModelCode"',
+        known_miss="refused: not understood 'operated'",
     ),
     Case(
         "How many flights originate in Frankfurt?",
         "SELECT count(*) FROM flights f JOIN airport a ON a.airport_id = f.fk_origin WHERE a.city = 'Frankfurt'",
+        known_miss="refused: not understood 'originate'",
     ),
     Case(
         "how many bookings were for flights to lisbon",
@@ -243,26 +253,31 @@ CASES = [
         "SELECT count(*) FROM bookings b JOIN passenger p ON p.passenger_id = b.fk_passenger"
         " JOIN flights f ON f.flight_id = b.fk_flight JOIN airport a ON a.airport_id = f.fk_origin"
         " WHERE p.loyalty_tier = 'gold' AND a.is_hub",
+        known_miss="refused: not understood 'out'",
     ),
     Case(
         "How many different crew members have worked on flights departing from Madrid?",
         "SELECT count(DISTINCT fc.fk_crew) FROM flight_crew fc JOIN flights f ON f.flight_id = fc.fk_flight"
         " JOIN airport a ON a.airport_id = f.fk_origin WHERE a.city = 'Madrid'",
+        known_miss="refused: not understood 'departing'",
     ),
     Case(
         "Which captain has logged the most duty hours?",
         "SELECT c.crew_id, sum(fc.duty_hrs) FROM crew_members c JOIN flight_crew fc ON fc.fk_crew = c.crew_id"
         " WHERE c.crew_role = 'Captain' GROUP BY c.crew_id ORDER BY sum(fc.duty_hrs) DESC LIMIT 1",
+        known_miss="refused: cannot order crew_members by flight_crew.duty_hrs: there are several of those for each",
     ),
     Case(
         "How many flights did flight attendant Xenia Quist work on in 2023?",
         "SELECT count(*) FROM flight_crew fc JOIN crew_members c ON c.crew_id = fc.fk_crew"
         " JOIN flights f ON f.flight_id = fc.fk_flight WHERE c.crew_name = 'Xenia Quist'"
         " AND f.sched_dep >= timestamp '2023-01-01' AND f.sched_dep < timestamp '2024-01-01'",
+        known_miss="refused: not understood 'attendant', 'xenia', 'quist', 'work'",
     ),
     Case(
         "How many flights were scheduled in March 2024?",
         "SELECT count(*) FROM flights WHERE sched_dep >= timestamp '2024-03-01' AND sched_dep < timestamp '2024-04-01'",
+        known_miss="refused: not understood 'scheduled'",
     ),
     Case(
         "How many bookings were there in 2021?",
@@ -272,6 +287,7 @@ CASES = [
     Case(
         "bookings made in the last 30 days - how many?",
         "SELECT count(*) FROM bookings WHERE booked_at > (SELECT max(booked_at) FROM bookings) - interval '30 days'",
+        known_miss="refused: not understood '-'",
     ),
     Case(
         "Number of flights per month in 2023",
@@ -289,6 +305,7 @@ CASES = [
     Case(
         "how many passengers joined the loyalty programme between 2021 and 2022?",
         "SELECT count(*) FROM passenger WHERE loyalty_join_dt >= date '2021-01-01' AND loyalty_join_dt < date '2023-01-01'",
+        known_miss="refused: not understood 'loyalty', 'program'",
     ),
     Case(
         "How many passengers were born after 1990?",
@@ -304,10 +321,12 @@ CASES = [
         "Which aircraft has flown the most kilometres?",
         'SELECT "AircraftId", sum(distance_km) FROM flights WHERE "AircraftId" IS NOT NULL'
         ' GROUP BY "AircraftId" ORDER BY sum(distance_km) DESC LIMIT 1',
+        known_miss="refused: not understood 'flown'",
     ),
     Case(
         "Which passenger has the highest total fare amount across all their bookings?",
         "SELECT fk_passenger, sum(fare_amt) FROM bookings GROUP BY fk_passenger ORDER BY sum(fare_amt) DESC LIMIT 1",
+        known_miss="refused: not understood 'across'",
     ),
     Case(
         "How many passengers have never made a booking?",
@@ -316,17 +335,22 @@ CASES = [
     Case(
         "show me the aircraft that have never flown",
         'SELECT a.* FROM "Aircraft" a WHERE NOT EXISTS (SELECT 1 FROM flights f WHERE f."AircraftId" = a."AircraftId")',
+        known_miss="refused: not understood 'never', 'flown'",
     ),
     Case(
         "How many crew members have no flight assignments?",
         "SELECT count(*) FROM crew_members c WHERE NOT EXISTS (SELECT 1 FROM flight_crew fc WHERE fc.fk_crew = c.crew_id)",
+        known_miss="refused: not understood 'assignments'",
     ),
     Case(
         "Which airports have no departing flights?",
         "SELECT a.* FROM airport a WHERE NOT EXISTS (SELECT 1 FROM flights f WHERE f.fk_origin = a.airport_id)",
+        known_miss="refused: not understood 'departing'",
     ),
     Case(
-        "how many bookings have 0 checked bags", "SELECT count(*) FROM bookings WHERE bag_cnt = 0"
+        "how many bookings have 0 checked bags",
+        "SELECT count(*) FROM bookings WHERE bag_cnt = 0",
+        known_miss="refused: not understood '0'",
     ),
     Case(
         "What percentage of flights were cancelled?",
@@ -335,14 +359,20 @@ CASES = [
     Case(
         "What % of bookings came in through the mobile app?",
         "SELECT round(100.0 * count(*) FILTER (WHERE sales_channel = 'MobileApp') / count(*), 2) FROM bookings",
+        known_miss="refused: not understood 'through', 'mobile', 'app'",
     ),
     Case(
         "For each cabin class, what percentage of bookings were refunded?",
         "SELECT cabin_cls, round(100.0 * count(*) FILTER (WHERE is_refunded) / count(*), 2) FROM bookings"
         " GROUP BY cabin_cls",
+        known_miss="refused: not understood 'cabin', 'class'",
     ),
     Case("How many hub airports do we have?", "SELECT count(*) FROM airport WHERE is_hub"),
-    Case("list inactive aircraft", 'SELECT a.* FROM "Aircraft" a WHERE NOT a."IsActive"'),
+    Case(
+        "list inactive aircraft",
+        'SELECT a.* FROM "Aircraft" a WHERE NOT a."IsActive"',
+        known_miss="refused: not understood 'inactive'",
+    ),
     Case(
         "How much money was refunded in total?",
         "SELECT sum(fare_amt) FROM bookings WHERE is_refunded",
@@ -351,20 +381,24 @@ CASES = [
         "How many crew members report directly to Ben Holm?",
         "SELECT count(*) FROM crew_members c JOIN crew_members s ON s.crew_id = c.supervisor_id"
         " WHERE s.crew_name = 'Ben Holm'",
+        known_miss="refused: not understood 'report', 'directly', 'ben', 'holm'",
     ),
     Case(
         "how many crew don't have a home base airport",
         "SELECT count(*) FROM crew_members WHERE base_airport_id IS NULL",
+        known_miss="refused: not understood 'home'",
     ),
     Case(
         "What's the average departure delay in minutes for flights out of Heathrow?",
         "SELECT round(avg(f.dep_delay_min), 2) FROM flights f JOIN airport a ON a.airport_id = f.fk_origin"
         " WHERE a.iata_code = 'LHR'",
+        known_miss="refused: not understood 'departure', 'out', 'heathrow'",
     ),
     Case(
         "How many distinct passengers had business class bookings on flights scheduled in 2023?",
         "SELECT count(DISTINCT b.fk_passenger) FROM bookings b JOIN flights f ON f.flight_id = b.fk_flight"
         " WHERE b.cabin_cls = 'business' AND f.sched_dep >= timestamp '2023-01-01' AND f.sched_dep < timestamp '2024-01-01'",
+        known_miss="refused: not understood 'class'",
     ),
     Case(
         "how many seats do our active aircraft have in total",
@@ -378,6 +412,7 @@ CASES = [
     Case(
         "How many Gold members do we have?",
         "SELECT count(*) FROM passenger WHERE loyalty_tier = 'gold'",
+        known_miss="WRONG ROWS: 'members' read as crew_members, not gold-tier passengers",
     ),
 ]
 UNANSWERABLE = [
