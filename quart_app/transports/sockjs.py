@@ -273,6 +273,10 @@ _FRAMING: dict[str, tuple[str, str | None, Callable[[str], str]]] = {
 
 async def _xhr_send(endpoint: Endpoint, sessions: Sessions, session_id: str) -> Response:
     session = sessions.get(session_id)
+    # The body is read even when the answer is 404: an answer sent before its request's
+    # body was read ends the connection, and a client that reuses it (sockjs-client, any
+    # HTTP/1.1 client with keep-alive) finds its next request dropped.
+    body = await request.get_data()
     if (
         session is None
         or session.closed  # what it carried would be dropped: the client must know
@@ -280,7 +284,7 @@ async def _xhr_send(endpoint: Endpoint, sessions: Sessions, session_id: str) -> 
     ):
         return answer.not_found()
     try:
-        messages = decode_messages(await request.get_data())
+        messages = decode_messages(body)
     except (BrokenJSON, PayloadExpected) as error:
         return answer.text(str(error), 500)
     await session.deliver(messages)

@@ -333,6 +333,35 @@ async def test_a_token_on_the_opening_request_holds_for_the_session(
     assert bodies(await until_terminal(client, rid)) == await stored_events(tuned.url, rid)
 
 
+async def test_a_refused_send_leaves_the_connection_usable(tuned: ServerProcess) -> None:
+    """A 404 to xhr_send (no such session) is answered after its body is read, so the next
+    request on the same keep-alive connection is answered too, however late the body comes."""
+    host, port = tuned.url.removeprefix("http://").split(":")
+    body = json.dumps(["SEND"]).encode()
+    headers = (
+        f"POST /ws/000/{uuid.uuid4().hex[:8]}/xhr_send?access_token={TOKEN} HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\nContent-Type: text/plain\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    health = f"GET /health HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(headers)
+        await writer.drain()
+        await asyncio.sleep(0.3)  # the body comes later, as it may on a slow network
+        writer.write(body + health)
+        await writer.drain()
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 2:
+            chunk = await asyncio.wait_for(reader.read(65536), 10)
+            assert chunk, f"the server closed the connection after: {answers[:200]!r}"
+            answers += chunk
+    finally:
+        writer.close()
+    first, second = answers.split(b"HTTP/1.1 ")[1:3]
+    assert first.startswith(b"404") and second.startswith(b"200")
+
+
 async def test_the_passcode_authenticates_a_session_opened_without_a_token(
     tuned: ServerProcess, sockjs: Open
 ) -> None:
