@@ -127,7 +127,7 @@ CASES = [
          "SELECT c.* FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.id HAVING count(*) > 35"),
 ]  # fmt: skip
 
-# Absence and shares, written for issue 16's failures: "with 0 orders" once returned every
+# Absence and shares: "with 0 orders" once returned every
 # customer. Each must be answered right or refused, never answered with every row.
 ABSENCE = [
     Case("Customers with 0 orders",
