@@ -96,6 +96,10 @@ def _read_verb(reading: Reading, vocabulary: Vocabulary, position: int, timed: b
         reading.hinted.append(key.holder)
         reading.used[position] = True
         return
+    if any(end == position for _, end, _ in reading.columns):
+        if token in vocabulary.table_verbs or token in VERB_TABLES:
+            reading.used[position] = True  # "the salary paid": what the column is, no table
+            return
     if token in vocabulary.table_verbs:  # "assigned" → project_assignments
         reading.hinted.append(vocabulary.table_verbs[token])
         reading.facts.append(vocabulary.table_verbs[token])

@@ -7,6 +7,8 @@ dropped), its comments, and the values found in its text columns.
 
 from __future__ import annotations
 
+from lemminflect import getAllInflections, getLemma
+
 # Abbreviations in names, and the word people use for them.
 ABBREVIATIONS = {
     "dept": "department", "emp": "employee", "empl": "employee", "qty": "quantity",
@@ -162,21 +164,15 @@ SHARE = frozenset({"share", "percentage", "percent", "proportion", "fraction", "
 
 def verb_forms(stem: str) -> set[str]:
     """``hire`` → hire, hires, hired, hiring; ``submit`` → submitted; ``ship`` → shipped."""
-    forms = {stem, stem + "s"}
+    forms = {form for found in getAllInflections(stem, upos="VERB").values() for form in found}
+    return forms | {stem} if forms else _regular_forms(stem)
+
+
+def _regular_forms(stem: str) -> set[str]:
+    """A verb lemminflect does not know: the regular endings."""
     if stem.endswith("e"):
-        forms |= {stem + "d", stem[:-1] + "ing"}
-    elif stem.endswith("y") and len(stem) > 2 and stem[-2] not in "aeiou":
-        forms |= {stem[:-1] + "ied", stem + "ing"}
-    else:
-        forms |= {stem + "ed", stem + "ing"}
-        if (
-            len(stem) >= 3
-            and stem[-1] in "tpgnmdb"
-            and stem[-2] in "aeiou"
-            and stem[-3] not in "aeiou"
-        ):
-            forms |= {stem + stem[-1] + "ed", stem + stem[-1] + "ing"}
-    return forms
+        return {stem, stem + "s", stem + "d", stem[:-1] + "ing"}
+    return {stem, stem + "s", stem + "ed", stem + "ing"}
 
 
 def noun_stem(word: str) -> str | None:
@@ -196,10 +192,5 @@ def base_of(past: str) -> str:
     """The verb in a past participle: hired → hire, assigned → assign, submitted → submit."""
     if not past.endswith("ed") or len(past) <= 4:
         return past
-    root = past[:-2]
-    if root[-1] == root[-2] and root[-1] not in "ls":  # submitted, shipped
-        return root[:-1]
-    consonant_after_vowel = root[-1] not in "aeiouwy" and root[-2] in "aeiou"
-    if consonant_after_vowel and not root.endswith(("er", "en", "on", "el", "it", "ot", "al")):
-        return root + "e"  # hired, created, arrived
-    return root
+    lemmas = getLemma(past, upos="VERB", lemmatize_oov=True)
+    return lemmas[0] if lemmas else past

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+from lemminflect import getInflection, getLemma
+
 from .lexicon import ABBREVIATIONS, DESCRIPTORS, SPELLINGS, UNITS, base_of, verb_forms
 
 
@@ -15,21 +17,27 @@ def verbs_of(stem: str) -> set[str]:
 
 
 def plural(word: str) -> str:
-    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"
+    """``category`` → categories, ``analysis`` → analyses (lemminflect, rules for new words)."""
+    return _plural(word)
 
 
 def singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "uses")):  # classes, boxes, buses
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+    """``courses`` → course, ``statuses`` → status, ``data`` → data."""
+    return _singular(word)
+
+
+@functools.lru_cache(maxsize=8192)
+def _plural(word: str) -> str:
+    found = getInflection(word, tag="NNS")
+    return found[0] if found else word + "s"
+
+
+@functools.lru_cache(maxsize=8192)
+def _singular(word: str) -> str:
+    if not word.endswith("s") or word.endswith("ss"):
+        return word
+    found = getLemma(word, upos="NOUN", lemmatize_oov=True)
+    return found[0] if found else word[:-1]
 
 
 def words_of(name: str) -> list[str]:
