@@ -83,7 +83,7 @@ LEAST = frozenset({"cheapest", "shortest", "lightest"})
 
 # Words for money made; summed from an amount column, or quantity times price.
 MONEY_WORDS = frozenset(
-    {"revenue", "sales", "turnover", "earnings", "income", "takings", "billed", "billing"}
+    {"revenue", "sales", "spend", "spent", "spending", "turnover", "income", "earnings", "money"}
 )
 MONEY_COLUMNS = ("revenue", "amount", "total", "sales", "value", "price", "fee", "cost")
 

@@ -13,7 +13,7 @@ from typing import Literal
 from . import hints
 from .comparisons import Comparison, read_comparisons
 from .groups import read_groups
-from .lexicon import SPELLINGS
+from .lexicon import MONEY_WORDS, SPELLINGS
 from .names import find_phrase
 from .times import TimeFilter, find_times
 from .values import read_value_words, read_values
@@ -26,9 +26,6 @@ AGGREGATES = {
     "median": "median",
     "minimum": "min", "min": "min", "lowest": "min", "smallest": "min",
 }  # fmt: skip
-MONEY_WORDS = frozenset(
-    {"revenue", "sales", "spend", "spent", "spending", "turnover", "income", "earnings", "money"}
-)
 COUNT_PHRASES = ("how many", "number of", "count of", "count")
 VOLUME = frozenset({"volume", "volumes"})  # "ticket volume by channel": a count
 DESCENDING = frozenset(
