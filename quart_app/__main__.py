@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 import sys
 
 from hypercorn.asyncio import serve
@@ -51,6 +52,14 @@ def main(argv: list[str] | None = None) -> int:
             "can run queries on the database",
             host,
         )
+    problem = _cannot_listen(host, args.port)
+    if problem is not None:  # before anything starts: one line, not a traceback
+        print(
+            f"quart_app: cannot listen on {host}:{args.port} ({problem}); stop what uses it "
+            "or choose another port with --port",
+            file=sys.stderr,
+        )
+        return 2
     hypercorn = HypercornConfig()
     hypercorn.bind = [f"[{host}]:{args.port}" if ":" in host else f"{host}:{args.port}"]
     hypercorn.accesslog = None
@@ -69,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"quart_app: {refused}", file=sys.stderr)
         return 2
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in use, not an address of this machine), or
+    None. Bound the way Hypercorn binds it, with SO_REUSEADDR, and closed again."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
 
 
 def _one_line(record: logging.LogRecord) -> bool:

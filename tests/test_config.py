@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,21 @@ def test_a_bad_setting_stops_the_start_in_one_line() -> None:
         "quart_app: configuration error: QUART_APP_HISTORY_SIZE='lots' is not valid: "
         "expected an integer\n"
     )
+
+
+def test_a_busy_port_stops_the_start_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = subprocess.run(
+            [sys.executable, "-m", "quart_app", "--port", str(port)],
+            env={"PATH": "/usr/bin:/bin", "QUART_APP_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert started.returncode == 2
+    assert started.stderr.startswith(f"quart_app: cannot listen on 127.0.0.1:{port} (")
+    assert started.stderr.count("\n") == 1 and "in use" in started.stderr, started.stderr
+    assert not any(tmp_path.iterdir())  # nothing was started: no database made
