@@ -61,16 +61,7 @@ def create_app(config: Config | None = None) -> Quart:
         expose_headers=["Location"],
         max_age=600,
     )
-    # The API docs' UI comes from the package itself (swagger-ui-dist 5.35.0 from npm,
-    # vendored byte for byte with its licence): /docs works with no internet.
-    app.config["QUART_SCHEMA_SWAGGER_JS_URL"] = f"{_SWAGGER}/swagger-ui-bundle.js"
-    app.config["QUART_SCHEMA_SWAGGER_CSS_URL"] = f"{_SWAGGER}/swagger-ui.css"
-    QuartSchema(
-        app,
-        info={"title": "quart_app", "version": "0.1.0"},
-        redoc_ui_path=None,
-        scalar_ui_path=None,
-    )
+    _document(app)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(sse.blueprint)
@@ -105,6 +96,20 @@ def create_app(config: Config | None = None) -> Quart:
     app.register_error_handler(HTTPException, http_error)
     _serve_the_service(app, config)
     return app
+
+
+def _document(app: Quart) -> None:
+    """``/openapi.json`` and ``/docs``. The docs' UI comes from the package itself
+    (swagger-ui-dist 5.35.0 from npm, vendored byte for byte with its licence), so /docs
+    works with no internet."""
+    app.config["QUART_SCHEMA_SWAGGER_JS_URL"] = f"{_SWAGGER}/swagger-ui-bundle.js"
+    app.config["QUART_SCHEMA_SWAGGER_CSS_URL"] = f"{_SWAGGER}/swagger-ui.css"
+    QuartSchema(
+        app,
+        info={"title": "quart_app", "version": "0.1.0"},
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
 
 
 async def api_error(error: APIError) -> Any:

@@ -123,6 +123,14 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
         return answer.iframe_page(iframe, iframe_etag, endpoint.frame_ancestors)
 
     _add_websocket_routes(blueprint, prefix, endpoint)
+    _add_session_routes(blueprint, prefix, endpoint, sessions)
+    return blueprint
+
+
+def _add_session_routes(
+    blueprint: Blueprint, prefix: str, endpoint: Endpoint, sessions: Sessions
+) -> None:
+    """A session's HTTP transports: ``/{server}/{session}/{xhr|xhr_send|...}``."""
 
     @blueprint.route(
         prefix + "/<server>/<session_id>/<transport>",
@@ -144,8 +152,6 @@ def sockjs_blueprint(name: str, prefix: str, endpoint: Endpoint) -> Blueprint:
         if transport == "xhr_send":
             return await _xhr_send(endpoint, sessions, session_id)
         return await _receive(endpoint, sessions, session_id, transport)
-
-    return blueprint
 
 
 def _add_websocket_routes(blueprint: Blueprint, prefix: str, endpoint: Endpoint) -> None:
