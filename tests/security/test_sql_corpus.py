@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from tests.security.hostile_sql import NEUTRALISED, NOT_SQL, UNSAFE
 from tests.servers import ServerProcess, TestDatabase, sibling_database, with_user
+from tests.snippets import snippet
 
 TIMEOUT_MS = 1500
 VICTIM_SCHEMA = """
@@ -153,33 +155,32 @@ def test_hostile_sql_is_refused_or_neutralised(target: ServerProcess, victim: st
     )
 
 
-# The recommended production setting, as docs/sandbox.md gives it: a role that can only read.
-READ_ONLY_ROLE = """
-CREATE ROLE {role} LOGIN;
-ALTER ROLE {role} SET default_transaction_read_only = on;
-GRANT CONNECT ON DATABASE "{database}" TO {role};
-GRANT USAGE ON SCHEMA public TO {role};
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role};
-"""
+def read_only_role(role: str, password: str, database: str) -> str:
+    """docs/sandbox.md's recommended role, as the doc gives it, for ``role`` on ``database``."""
+    sql = snippet("reader-role").text
+    sql = re.sub(r"\banalyst\b", role, sql).replace("'…'", f"'{password}'")
+    return re.sub(r"\bshop\b", f'"{database}"', sql)
 
 
 @pytest.fixture(name="read_only_url")
-def fixture_read_only_url(victim: str) -> Iterator[str]:
+def fixture_read_only_url(database: TestDatabase) -> Iterator[str]:
     role = f"quart_app_reader_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(victim)
-    database = parts.path.lstrip("/")
-
-    run_sql(victim, READ_ONLY_ROLE.format(role=role, database=database))
-    host = parts.netloc.rpartition("@")[2]
-    try:
-        yield urlunsplit(parts._replace(netloc=f"{role}@{host}"))
-    finally:
-        run_sql(
-            victim,
-            f'REVOKE CONNECT ON DATABASE "{database}" FROM {role}; '
-            f"DROP OWNED BY {role}; DROP ROLE {role}",
-        )
+    password = uuid.uuid4().hex
+    # A database of its own: the doc's REVOKEs would change what the corpus above meets.
+    with sibling_database(database) as url:
+        run_sql(url, VICTIM_SCHEMA)
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        run_sql(url, read_only_role(role, password, name))
+        host = parts.netloc.rpartition("@")[2]
+        try:
+            yield urlunsplit(parts._replace(netloc=f"{role}:{password}@{host}"))
+        finally:
+            run_sql(
+                url,
+                f'REVOKE CONNECT ON DATABASE "{name}" FROM {role}; '
+                f"DROP OWNED BY {role}; DROP ROLE {role}",
+            )
 
 
 def test_the_documented_read_only_role_runs_queries_and_nothing_else(

@@ -13,29 +13,42 @@ import pytest
 from quart_app.errors import ConversionFailed
 from quart_app.services.nl_to_sql.offline.planner import translate
 from quart_app.services.nl_to_sql.offline.vocabulary import Vocabulary
+from quart_app.services.nl_to_sql.prompt import build_messages
+from quart_app.services.nl_to_sql.schema import Schema
 from tests.servers import TestDatabase
 from tests.services.nl_to_sql import corpus
 from tests.services.nl_to_sql.compare import same_result
 from tests.services.nl_to_sql.questions import Case
+from tests.snippets import snippet
 
 CORPORA = {name: corpus.load(name) for name in corpus.NAMES}
 
 
-@pytest.fixture(scope="session", name="vocabularies")
-def fixture_vocabularies(database: TestDatabase) -> Iterator[dict[str, Vocabulary]]:
-    """Every corpus loaded into the run's database, and the vocabulary introspection gives."""
+@pytest.fixture(scope="session", name="schemas")
+def fixture_schemas(database: TestDatabase) -> Iterator[dict[str, Schema]]:
+    """Every corpus loaded into the run's database, as introspection finds it."""
 
-    async def install() -> dict[str, Vocabulary]:
+    async def install() -> dict[str, Schema]:
         connection = await asyncpg.connect(database.url)
         try:
             return {
-                name: Vocabulary.of(await corpus.install(connection, module))
-                for name, module in CORPORA.items()
+                name: await corpus.install(connection, module) for name, module in CORPORA.items()
             }
         finally:
             await connection.close()
 
     yield asyncio.run(install())
+
+
+@pytest.fixture(scope="session", name="vocabularies")
+def fixture_vocabularies(schemas: dict[str, Schema]) -> dict[str, Vocabulary]:
+    return {name: Vocabulary.of(schema) for name, schema in schemas.items()}
+
+
+def test_the_prompt_in_the_docs_is_the_one_an_llm_gets(schemas: dict[str, Schema]) -> None:
+    messages = build_messages(schemas["hr"], "List the 5 highest paid employees")
+    shown = "".join(f"--- {m['role']} ---\n{m['content'].rstrip()}\n\n" for m in messages)
+    assert snippet("hr-prompt", "output of").text == shown.rstrip() + "\n"
 
 
 def cases() -> Iterator[object]:
