@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pandas as pd
 import pytest
 
@@ -62,9 +64,16 @@ def test_failures_raise_with_the_error_code(client: Client, call: object, code: 
     assert raised.value.request_id
 
 
-def test_unreachable_server() -> None:
-    with pytest.raises(RequestFailed, match=r"^unreachable: cannot reach"):
-        Client(f"http://127.0.0.1:{free_port()}").run("SELECT 1")
+def test_no_service_at_the_url_is_said_in_one_line_with_how_to_start_one() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    client = Client(url)
+    for call in (lambda: client.run("SELECT 1"), lambda: asyncio.run(client.aask("anything"))):
+        with pytest.raises(RequestFailed) as raised:
+            call()
+        message = str(raised.value)
+        assert message.startswith(f"unreachable: no quart_app service answers at {url} (")
+        assert "python -m quart_app" in message and "QUART_APP_URL" in message
+        assert "\n" not in message
 
 
 def test_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
