@@ -1,15 +1,16 @@
 """The pages a browser opens work with no internet: every request that would leave the
-machine is refused, and the pages still render from what the service itself serves."""
+machine is refused, and the pages still render from what the service itself serves. (The
+widget in JupyterLab is tested the same way: tests/widget/test_jupyterlab.py.)"""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.offline import offline_context
 from tests.servers import ServerProcess
 
 pytestmark = [
@@ -17,25 +18,11 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package"),
 ]
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
 
 @pytest.fixture(name="offline")
 async def fixture_offline(chromium: Any) -> AsyncIterator[tuple[Any, list[str]]]:
     """A page whose every request off this machine is aborted, and the list of them."""
-    context = await chromium.new_context()
-    refused: list[str] = []
-
-    async def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK or route.request.url.startswith(
-            ("data:", "blob:")
-        ):
-            await route.continue_()
-        else:
-            refused.append(route.request.url)
-            await route.abort("internetdisconnected")
-
-    await context.route("**/*", only_loopback)
+    context, refused = await offline_context(chromium)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

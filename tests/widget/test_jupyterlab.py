@@ -23,6 +23,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.offline import offline_context
 from tests.servers import ServerProcess
 from tests.widget.jupyterlab import JupyterLab
 from tests.widget.notebooks import NOTEBOOKS, WIDGET_STATE, active_sleeps, until_no_sleeps
@@ -138,10 +139,12 @@ def fixture_lab(
 
 @pytest.fixture(name="page")
 async def fixture_page(chromium: Any) -> AsyncIterator[Any]:
-    context = await chromium.new_context(viewport={"width": 1100, "height": 900})
+    # With no internet: JupyterLab and the panel load everything from this machine.
+    context, refused = await offline_context(chromium, viewport={"width": 1100, "height": 900})
     page = await context.new_page()
     yield page
     await context.close()
+    assert refused == []
 
 
 async def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
