@@ -5,6 +5,11 @@
 const $ = (selector) => document.querySelector(selector);
 const FOLLOWED = "quart_app.followed";
 const feedLimit = 60;
+// The service's progress for "every expected row fetched"; what follows is the result
+// being kept, which no event reports.
+const FETCH_END = 95;
+// After a fetching event that may not be the last, this long without news says so.
+const QUIET_MS = 600;
 // With QUART_APP_API_TOKEN set, open the page as /?access_token=<token>: the token goes
 // with every call (EventSource cannot send headers, so it rides in the query string).
 const TOKEN = new URLSearchParams(location.search).get("access_token");
@@ -28,6 +33,41 @@ function cell(row, value, className) {
   td.textContent = text(value);
   if (className) td.className = className;
   return td;
+}
+
+// One row of a list of events: its number (`#…`, muted), then the other values, each
+// with its text as a title, since the layout cuts long ones short.
+function eventItem(event, number, values) {
+  const item = document.createElement("li");
+  for (const value of [`#${number}`, ...values]) {
+    const span = document.createElement("span");
+    span.textContent = text(value);
+    span.title = span.textContent;
+    item.append(span);
+  }
+  item.firstChild.className = "muted";
+  Object.assign(item.dataset, {
+    eventId: event.eventId, requestId: event.requestId, stage: event.stage, status: event.status,
+    first: number, message: event.message,
+  });
+  return item;
+}
+
+// A conversion streams its SQL as a run of `generating` events: they are one row, whose
+// text grows as the SQL does, instead of a row each. True when `item` took `event` in.
+function growGenerating(item, event, number) {
+  const { stage, requestId } = item?.dataset ?? {};
+  if (event.stage !== "generating" || stage !== "generating" || requestId !== event.requestId) return false;
+  const characters = event.metadata.partialSql.length;
+  item.dataset.eventId = event.eventId;
+  item.firstChild.textContent = `#${item.dataset.first}–${number}`;
+  item.lastChild.textContent = `${item.dataset.message} · ${characters} character${characters === 1 ? "" : "s"}`;
+  item.lastChild.title = item.lastChild.textContent;
+  return true;
+}
+
+function topicLabel(event) {
+  return `${event.topic === "nl-to-sql" ? "nl" : "sql"} · ${event.stage}`;
 }
 
 // Live feed of both topics ---------------------------------------------------
@@ -55,15 +95,8 @@ function setConnection() {
 
 function addToFeed(event) {
   const feed = $("#feed");
-  const item = document.createElement("li");
-  item.dataset.eventId = event.eventId;
-  for (const value of [`#${event.eventId}`, event.requestId.slice(0, 12), `${event.topic} · ${event.stage}`, event.message]) {
-    const span = document.createElement("span");
-    span.textContent = value;
-    item.append(span);
-  }
-  item.firstChild.className = "muted";
-  feed.prepend(item);
+  if (growGenerating(feed.firstElementChild, event, event.eventId)) return;
+  feed.prepend(eventItem(event, event.eventId, [event.requestId, topicLabel(event), event.message]));
   while (feed.children.length > feedLimit) feed.lastChild.remove();
 }
 
@@ -83,8 +116,8 @@ async function refreshJobs() {
   for (const job of jobs) {
     const row = body.insertRow();
     row.dataset.requestId = job.requestId;
-    cell(row, job.requestId.slice(0, 12));
-    cell(row, job.topic);
+    cell(row, job.requestId, "id").title = job.requestId;
+    cell(row, job.topic).title = job.topic;
     const status = cell(row, "");
     const badge = document.createElement("span");
     badge.className = "badge";
@@ -100,21 +133,27 @@ async function refreshJobs() {
 // The followed request -----------------------------------------------------------
 let followed = null;
 
-function follow(requestId) {
-  if (followed) followed.source.close();
+// Follows a request from its first event. `sql` is the statement, when the page knows it
+// (Run SQL); otherwise the job says, since query-execution events do not carry it.
+function follow(requestId, sql) {
+  if (followed) {
+    followed.source.close();
+    clearTimeout(followed.quiet);
+  }
   sessionStorage.setItem(FOLLOWED, requestId);
   const events = new Map();
   // lastEventId=0 replays the request from its first event, so that a reload loses nothing.
   const source = new EventSource(withToken(`/sse/topic/requests/${encodeURIComponent(requestId)}?lastEventId=0`));
-  followed = { requestId, source, events };
+  followed = { requestId, source, events, quiet: null };
   $("#current").hidden = false;
   $("#current-id").textContent = requestId;
-  $("#current-stages").replaceChildren();
-  $("#current-sql").textContent = "";
-  $("#current-interpretation").textContent = "";
-  $("#current-outcome").textContent = "";
-  $("#current-result").replaceChildren();
-  setStatus("running");
+  $("#current-id").title = requestId;
+  for (const id of ["#current-stages", "#current-result"]) $(id).replaceChildren();
+  for (const id of ["#current-sql", "#current-interpretation", "#current-outcome"]) $(id).textContent = "";
+  setProgress(0);
+  setState("running", "");
+  if (sql) $("#current-sql").textContent = sql;
+  else showJobSql(requestId);
   source.addEventListener("status", (message) => {
     const event = JSON.parse(message.data);
     if (events.has(event.eventId)) return;
@@ -127,45 +166,81 @@ function follow(requestId) {
   };
 }
 
-function setStatus(status) {
+async function showJobSql(requestId) {
+  const response = await api(`/api/jobs/${encodeURIComponent(requestId)}`);
+  if (!response.ok) return;
+  const job = await response.json();
+  // Events replayed meanwhile carry the newer SQL, if any.
+  if (followed?.requestId === requestId && job.sql && !$("#current-sql").textContent) {
+    $("#current-sql").textContent = job.sql;
+  }
+}
+
+// The request's state: its badge, the colour of its card (CSS) and the step under way.
+function setState(status, step, kind = "") {
   const badge = $("#current-status");
   badge.dataset.status = status;
   badge.textContent = status;
+  $("#current").dataset.status = status;
+  $("#current").dataset.step = kind;
+  $("#current-step").textContent = step;
+}
+
+function setProgress(progress) {
+  $("#current-progress").style.width = `${progress}%`;
+}
+
+// Ends the request on the page: success, error or cancelled, with what to say.
+function finish(status, outcome) {
+  clearTimeout(followed?.quiet);
+  setState(status, "");
+  if (status !== "success") setProgress(100); // the whole bar in the colour of the outcome
+  $("#current-outcome").textContent = outcome;
+  scheduleJobsRefresh();
 }
 
 function render(event) {
-  const item = document.createElement("li");
-  item.dataset.eventId = event.eventId;
-  item.dataset.stage = event.stage;
-  for (const value of [`#${event.sequence}`, `${event.topic === "nl-to-sql" ? "nl" : "sql"} · ${event.stage}`, event.message]) {
-    const span = document.createElement("span");
-    span.textContent = value;
-    item.append(span);
-  }
-  item.firstChild.className = "muted";
-  $("#current-stages").append(item);
-  if (event.progress !== null) $("#current-progress").style.width = `${event.progress}%`;
+  clearTimeout(followed.quiet);
+  showStage(event);
+  if (event.progress !== null) setProgress(event.progress);
   const sql = event.metadata.partialSql ?? event.metadata.sql;
-  if (sql) $("#current-sql").textContent = sql;
+  if (typeof sql === "string") $("#current-sql").textContent = sql;
   const { interpretation } = event.metadata;
   if (event.topic === "nl-to-sql" && interpretation) $("#current-interpretation").textContent = interpretation;
-  if (event.status === "progress") return;
-  const last = event.topic === "query-execution" || event.status !== "success";
-  if (!last && !followed.executes) return;
-  if (event.status === "success" && event.topic === "nl-to-sql" && followed.executes) return;
-  setStatus(event.status);
+  if (event.status === "progress") {
+    showStep(event);
+    return;
+  }
+  // A question's conversion ends in success and its SQL then runs: not the end yet.
+  if (event.status === "success" && event.topic === "nl-to-sql") return;
   if (event.status === "success") {
     const { rowCount, truncated, durationMs } = event.metadata;
-    $("#current-outcome").textContent =
-      rowCount === undefined
-        ? `SQL ready in ${durationMs} ms`
-        : `${rowCount} row${rowCount === 1 ? "" : "s"}${truncated ? " (truncated)" : ""} in ${durationMs} ms`;
-    if (rowCount !== undefined) showResult(followed.requestId);
+    finish("success", `${rowCount} row${rowCount === 1 ? "" : "s"}${truncated ? " (truncated)" : ""} in ${durationMs} ms`);
+    showResult(followed.requestId);
   } else {
     const error = event.metadata.error || {};
-    $("#current-outcome").textContent = `${error.code}: ${error.message}`;
+    finish(event.status, error.message ? `${error.code}: ${error.message}` : event.message);
   }
-  scheduleJobsRefresh();
+}
+
+function showStage(event) {
+  const stages = $("#current-stages");
+  if (growGenerating(stages.lastElementChild, event, event.sequence)) return;
+  stages.append(eventItem(event, event.sequence, [topicLabel(event), event.message]));
+}
+
+// What is under way. After the last fetch the service keeps the result before it says
+// `completed`; no event reports that step, so the page names it.
+function showStep(event) {
+  if (event.stage !== "fetching") {
+    setState("running", event.message);
+  } else if (event.progress >= FETCH_END) {
+    setState("running", "preparing result…", "preparing");
+  } else {
+    // The planner's estimate may be too high, so this fetch may be the last one.
+    setState("running", event.message);
+    followed.quiet = setTimeout(() => setState("running", `${event.message} · still working…`), QUIET_MS);
+  }
 }
 
 async function showResult(requestId) {
@@ -191,28 +266,31 @@ async function submit(event) {
   if (!input) return;
   const requestId = crypto.randomUUID();
   const maxRows = Number($("#max-rows").value) || 1000;
-  follow(requestId);
-  followed.executes = true;
+  follow(requestId, mode === "sql" ? input : "");
   const [path, body] = mode === "sql"
     ? ["/api/query-execution/execute", { sql: input, requestId, maxRows }]
     : ["/api/nl-to-sql/convert", { question: input, requestId, execute: true, maxRows }];
-  const response = await api(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Prefer: "respond-async" },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) {
+  let refusal;
+  try {
+    const response = await api(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Prefer: "respond-async" },
+      body: JSON.stringify(body),
+    });
+    if (response.ok) return;
     const { error } = await response.json();
-    setStatus("error");
-    $("#current-outcome").textContent = `${error.code}: ${error.message}`;
+    refusal = `${error.code}: ${error.message}`;
+  } catch (error) {
+    refusal = `the service could not be reached: ${error.message}`;
   }
+  // A refused request publishes no event: nothing more to follow.
+  if (followed?.requestId !== requestId) return;
+  followed.source.close();
+  finish("error", refusal);
 }
 
 $("#request-form").addEventListener("submit", submit);
 watchTopics();
 refreshJobs();
 const previous = sessionStorage.getItem(FOLLOWED);
-if (previous) {
-  follow(previous);
-  followed.executes = true;
-}
+if (previous) follow(previous);
