@@ -1,14 +1,20 @@
-"""docs/reference.md and the code name the same stages and error codes."""
+"""docs/reference.md and the code name the same stages and error codes; docs/openapi.json is
+the document the service serves."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import httpx
+
 from quart_app import app, errors
 from quart_app.events import STAGES, TERMINAL_STAGES
+from tests.servers import ServerProcess
 
 REFERENCE = Path(__file__).parent.parent / "docs" / "reference.md"
+OPENAPI = REFERENCE.parent / "openapi.json"
 
 
 def column(section: str, name: str) -> set[str]:
@@ -49,3 +55,14 @@ def test_the_reference_links_only_inside_the_repository() -> None:
             continue
         assert (REFERENCE.parent / target).resolve().is_relative_to(REFERENCE.parent.parent), target
         assert (REFERENCE.parent / target).exists(), target
+
+
+def test_the_openapi_document_in_docs_is_the_one_the_service_serves(
+    server: ServerProcess,
+) -> None:
+    served = httpx.get(f"{server.url}/openapi.json").json()
+    kept = json.loads(OPENAPI.read_text())
+    assert kept == served, (
+        "docs/openapi.json is out of date; with the service running: curl -s "
+        "localhost:8080/openapi.json | python3 -m json.tool --indent 2 > docs/openapi.json"
+    )
