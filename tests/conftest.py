@@ -21,7 +21,7 @@ def fixture_database() -> Iterator[TestDatabase]:
         async def load() -> None:
             connection = await asyncpg.connect(database.url)
             try:
-                await demo_data.load(connection)
+                await demo_data.load(connection, lambda: asyncpg.connect(database.url))
             finally:
                 await connection.close()
 

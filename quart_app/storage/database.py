@@ -80,24 +80,47 @@ class Database:
             await self._check_reachable()
 
     async def _prepare_embedded(self, url: str) -> None:
-        admin = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+        connect = functools.partial(asyncpg.connect, url, timeout=CONNECT_TIMEOUT)
+        admin = await connect()
         try:
             # Processes sharing the data folder may start at once: one prepares at a time
             # (the demo data is loaded once; two CREATE DATABASE at once fail, as both need
             # template1 to themselves).
             await admin.execute(f"SELECT pg_advisory_lock({_PREPARE_LOCK})")
-            if self.config.embedded:
-                await demo_data.ensure_loaded(admin)
-                await sandbox.prepare_reader(
-                    admin, role=sandbox.READER_ROLE, schemas=("public",), limits=self._limits()
-                )
-                self.url = with_user(url, sandbox.READER_ROLE)
-            if self.config.history_url is None:
-                await sandbox.ensure_database(admin, sandbox.HISTORY_DATABASE)
-                await sandbox.close_database(admin, sandbox.HISTORY_DATABASE)
-                self.history_url = with_database(url, sandbox.HISTORY_DATABASE)
+            # The history database is made on a connection of its own while the demo data
+            # loads; both end before the lock is let go, and the first error is raised.
+            done = await asyncio.gather(
+                self._prepare_user_database(admin, url, connect),
+                self._prepare_history(url, connect),
+                return_exceptions=True,
+            )
+            for result in done:
+                if isinstance(result, BaseException):
+                    raise result
         finally:
             await admin.close()  # and with it the lock
+
+    async def _prepare_user_database(
+        self, admin: asyncpg.Connection, url: str, connect: demo_data.Connect
+    ) -> None:
+        if not self.config.embedded:
+            return
+        await demo_data.ensure_loaded(admin, connect)
+        await sandbox.prepare_reader(
+            admin, role=sandbox.READER_ROLE, schemas=("public",), limits=self._limits()
+        )
+        self.url = with_user(url, sandbox.READER_ROLE)
+
+    async def _prepare_history(self, url: str, connect: demo_data.Connect) -> None:
+        if self.config.history_url is not None:
+            return
+        connection = await connect()
+        try:
+            await sandbox.ensure_database(connection, sandbox.HISTORY_DATABASE)
+            await sandbox.close_database(connection, sandbox.HISTORY_DATABASE)
+        finally:
+            await connection.close()
+        self.history_url = with_database(url, sandbox.HISTORY_DATABASE)
 
     def _limits(self) -> sandbox.ReaderLimits:
         return sandbox.ReaderLimits(
@@ -227,12 +250,13 @@ class Database:
         # The postmaster inherits pg_ctl's environment, and any role that may read
         # /proc/<pid>/environ would find the service's secrets there: pgserver offers no
         # way to pass an environment, so its pg_ctl is given only what PostgreSQL needs.
-        start = postgres_server.pg_ctl  # type: ignore[attr-defined]
+        start, initdb = postgres_server.pg_ctl, postgres_server.initdb  # type: ignore[attr-defined]
         postgres_server.pg_ctl = functools.partial(start, env=postgres_environment())  # type: ignore[attr-defined]
+        postgres_server.initdb = functools.partial(_initdb, initdb)  # type: ignore[attr-defined]
         try:
             self._server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         finally:
-            postgres_server.pg_ctl = start  # type: ignore[attr-defined]
+            postgres_server.pg_ctl, postgres_server.initdb = start, initdb  # type: ignore[attr-defined]
         uri: str = self._server.get_uri()
         return uri
 
@@ -244,6 +268,17 @@ class UnsafeDatabaseRole(Exception):
 _PREPARE_LOCK: Final = 7_311_542_901  # advisory lock key, on the embedded server only
 # What the embedded postmaster keeps of the service's environment.
 _POSTGRES_ENVIRONMENT: Final = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ")
+
+
+# Settings of a new data folder. wal_level = minimal lets the demo data skip the WAL: the
+# tables and indexes a transaction creates are synced to disk at its commit instead. The
+# embedded server has no replicas and no WAL archive, the only users of that WAL.
+_INITDB_SETTINGS: Final = ("wal_level=minimal", "max_wal_senders=0")
+
+
+def _initdb(initdb: Any, args: list[str], **kwargs: Any) -> Any:
+    """pgserver's initdb, making a data folder with ``_INITDB_SETTINGS``."""
+    return initdb([*args, *(f"--set={setting}" for setting in _INITDB_SETTINGS)], **kwargs)
 
 
 def postgres_environment() -> dict[str, str]:
