@@ -98,6 +98,17 @@ def test_the_first_command_installs_and_starts_the_service(checkout: Path) -> No
     # Ctrl-C stops the service and the embedded PostgreSQL with it
     assert process.returncode == 0, log.read_text()[-3000:]
     assert not list(data.glob("**/postmaster.pid"))
+    # README's command to start it again: the same data, not loaded a second time
+    log.write_bytes(b"")
+    command = f"{snippet('restart-service').text.strip()} --port {port}"
+    with started(command, checkout, log, QUART_APP_DATA_DIR=str(data)) as process:
+        wait_until(f"{url}/health", process, log)
+        answer = httpx.post(
+            f"{url}/api/query-execution/execute", json={"sql": "SELECT count(*) FROM orders"}
+        )
+        assert answer.json()["rows"] == [[200_000]]
+    assert "Loading the demo data set" not in log.read_text()
+    assert process.returncode == 0, log.read_text()[-3000:]
 
 
 def test_the_notebook_commands_start_the_service_and_jupyterlab_on_the_notebooks(

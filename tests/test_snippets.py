@@ -42,6 +42,7 @@ RUN_HERE = {
 }
 RUN_ELSEWHERE = {
     "run-service": "tests/test_first_start.py",
+    "restart-service": "tests/test_first_start.py",
     "notebook-service": "tests/test_first_start.py",
     "notebook-lab": "tests/test_first_start.py",
     "reader-role": "tests/security/test_sql_corpus.py",
