@@ -165,6 +165,9 @@ def test_curl_follows_a_request_from_its_first_event_to_its_last(server: ServerP
             event.get("metadata") or {}
         ), (stage, line)
     assert '"truncated":true' in sample and last["metadata"]["truncated"] is True
+    (estimate,) = re.findall(r'"estimatedRows":(\d+)', sample)
+    planned = next(event for event in events if event["stage"] == "planning")
+    assert abs(int(estimate) / planned["metadata"]["estimatedRows"] - 1) < 0.1
     assert '"rowCount":200000' in sample
 
 

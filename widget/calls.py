@@ -282,10 +282,12 @@ def _failure(response: httpx.Response) -> RequestFailed:
 
 def _unreachable(base: str, error: Exception) -> RequestFailed:
     if isinstance(error, httpx.ConnectError):  # nothing listens there, or no such host
+        port = httpx.URL(base).port
+        command = ".venv/bin/python -m quart_app" + (f" --port {port}" if port else "")
         return RequestFailed(
             "unreachable",
             f"no quart_app service answers at {base} ({error}); start one with "
-            "`.venv/bin/python -m quart_app` in the project's folder, or give its address "
+            f"`{command}` in the project's folder, or give its address "
             "as Client(url=...) or QUART_APP_URL",
         )
     return RequestFailed("unreachable", f"cannot reach {base}: {error}")

@@ -133,8 +133,9 @@ async function refreshJobs() {
 // The followed request -----------------------------------------------------------
 let followed = null;
 
-// Follows a request from its first event. `sql` is the statement, when the page knows it
-// (Run SQL); otherwise the job says, since query-execution events do not carry it.
+// Follows a request from its first event. `sql` is what the page knows of its statement
+// (Run SQL: the statement; a question: none yet, its events bring it); when it knows
+// nothing (a reload), the job says, since query-execution events do not carry it.
 function follow(requestId, sql) {
   if (followed) {
     followed.source.close();
@@ -152,8 +153,8 @@ function follow(requestId, sql) {
   for (const id of ["#current-sql", "#current-interpretation", "#current-outcome"]) $(id).textContent = "";
   setProgress(0);
   setState("running", "");
-  if (sql) $("#current-sql").textContent = sql;
-  else showJobSql(requestId);
+  if (sql === undefined) showJobSql(requestId);
+  else $("#current-sql").textContent = sql;
   source.addEventListener("status", (message) => {
     const event = JSON.parse(message.data);
     if (events.has(event.eventId)) return;

@@ -24,6 +24,8 @@ async def fixture_page(chromium: Any, server: ServerProcess) -> AsyncIterator[An
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # What the browser's console shows a user as an error: a failed request, say
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     await page.goto(f"{server.url}/")
     yield page
     await context.close()

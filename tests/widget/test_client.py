@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -72,7 +73,8 @@ def test_no_service_at_the_url_is_said_in_one_line_with_how_to_start_one() -> No
             call()
         message = str(raised.value)
         assert message.startswith(f"unreachable: no quart_app service answers at {url} (")
-        assert "python -m quart_app" in message and "QUART_APP_URL" in message
+        assert f"python -m quart_app --port {urlsplit(url).port}`" in message
+        assert "QUART_APP_URL" in message
         assert "\n" not in message
 
 
