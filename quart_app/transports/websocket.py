@@ -27,6 +27,7 @@ from ..auth import (
 from ..config import Config
 from ..runtime import Service, current_service
 from ..streams import client_of
+from .direct import direct_writer
 from .sockjs import Endpoint, Handshake, sockjs_blueprint
 from .sockjs_session import Application, Options
 from .stomp_connection import Carrier, StompConnection
@@ -140,6 +141,8 @@ def _raw_send(connection: Any) -> Callable[[str], Awaitable[None]]:
     under load that extra turn doubles the event-loop steps per message and splits each
     burst of writes in two. ``_send`` is the callable ``send`` ends in, after the yield and
     an ``accept`` that has already happened; without it (another Quart), ``send`` is used.
+    Under Hypercorn, messages are framed here and written to the socket (see
+    ``direct_writer``).
     """
     send: Callable[[str], Awaitable[None]] = getattr(connection, "_send", None) or connection.send
-    return send
+    return direct_writer(send) or send
