@@ -46,7 +46,8 @@ def frame(payload: bytes) -> bytes:
 def direct_writer(send: Any) -> Callable[[str], Awaitable[None]] | None:
     """A send for text messages that writes the frame itself when it safely can, and
     otherwise calls ``send`` (Quart's, which ends in Hypercorn's ``app_send``); None when
-    ``send`` does not lead to Hypercorn's objects as expected."""
+    ``send`` does not lead to Hypercorn's objects as expected, or when the handshake agreed
+    an extension (permessage-deflate), whose frames wsproto must make."""
     asgi_send = send.args[0] if isinstance(send, functools.partial) and send.args else None
     stream = getattr(asgi_send, "__self__", None)
     protocol = getattr(getattr(stream, "send", None), "__self__", None)
@@ -55,14 +56,15 @@ def direct_writer(send: Any) -> Callable[[str], Awaitable[None]] | None:
     writer = getattr(server, "writer", None)
     lock = getattr(server, "send_lock", None)
     extensions = getattr(getattr(websocket, "_proto", None), "extensions", None)
-    if writer is None or lock is None or extensions is None or stream is None or websocket is None:
+    if writer is None or lock is None or stream is None or websocket is None:
+        return None
+    if extensions is None or extensions:  # agreed at the handshake, which is over
         return None
     transport = writer.transport
 
     async def write(text: str) -> None:
         if (
-            extensions
-            or stream.closed
+            stream.closed
             or websocket.state is not ConnectionState.OPEN
             or lock.locked()
             or transport.is_closing()
