@@ -62,8 +62,14 @@ class EventBus:
         queue_size: int,
         replay_page: int = REPLAY_PAGE,
         replay_rate: ReplayRate | None = None,
+        quiet_seconds: float = 0,
     ) -> None:
         self.history = history
+        # A run of events that comes this long after the last one's fan-out ended may be
+        # written to idle subscribers as it is delivered (``Subscription.immediate``);
+        # closer runs are queued, so that their subscribers' writers batch them.
+        self.quiet_seconds = quiet_seconds
+        self._fanned_out_at = float("-inf")
         self.queue_size = queue_size
         self.replay_page = replay_page
         self.replay_rate = replay_rate or ReplayRate(0)
@@ -134,11 +140,16 @@ class EventBus:
                     delivered.set_result(event)
 
     def _deliver(self, events: Sequence[StatusEvent]) -> None:
+        # Under load the next run comes while the last one's writes are barely done: then
+        # events only queue, and each subscriber's writer sends what piled up in one write.
+        clock = asyncio.get_running_loop().time
+        at_once = clock() - self._fanned_out_at >= self.quiet_seconds
         for event in events:
             for subscription in tuple(self._by_topic[event.topic]):
-                subscription.deliver(event)
+                subscription.deliver(event, at_once)
             for subscription in tuple(self._by_request.get(event.request_id, ())):
-                subscription.deliver(event)
+                subscription.deliver(event, at_once)
+        self._fanned_out_at = clock()
 
     def _deliver_late(self, events: Sequence[StatusEvent]) -> None:
         """Deliver events to subscribers that may have seen later eventIds already.

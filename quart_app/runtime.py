@@ -101,6 +101,7 @@ class Service:
             history,
             queue_size=config.subscriber_queue_size,
             replay_rate=ReplayRate(config.replay_events_per_second),
+            quiet_seconds=config.write_coalesce_ms / 1000,
         )
         await bus.start()
         resources.push_async_callback(bus.close)

@@ -75,8 +75,14 @@ class Subscription:
         self._detached = False  # no longer registered: nothing more to read
         self._buffer: list[StatusEvent] = []  # live events that came during the replay
         self._dropped = 0  # how many times the buffer was dropped
+        # Writes a live event to the subscriber at once, when its stream is idle: True if
+        # written, and then the event is not queued (and no task is woken for it). The bus
+        # offers it only events that come while it is not busy (``EventBus._deliver``).
+        self.immediate: Callable[[StatusEvent], bool] | None = None
 
-    def deliver(self, event: StatusEvent) -> None:
+    def deliver(self, event: StatusEvent, at_once: bool = False) -> None:
+        """Queue ``event`` (live, or buffered while replaying); with ``at_once``, hand it to
+        ``immediate`` first when nothing is queued before it."""
         if self.overflowed or event.event_id <= self.last_event_id:
             return
         if self.replaying:
@@ -86,6 +92,8 @@ class Subscription:
             self._buffer.append(event)
             return
         self.last_event_id = event.event_id
+        if at_once and not self._pending and self.immediate is not None and self.immediate(event):
+            return
         self._pending.append(event)
         if len(self._pending) - self._replayed > self.max_pending:
             self._overflow()

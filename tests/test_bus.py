@@ -228,3 +228,36 @@ async def test_replay_rate_spaces_pages_and_serves_them_in_turn() -> None:
     unbounded = ReplayRate(0)
     for _ in range(1000):
         await unbounded.take(100)
+
+
+async def test_an_idle_subscriber_is_written_at_once_only_when_the_bus_is_quiet() -> None:
+    """``Subscription.immediate`` takes an event as it is delivered, never ahead of one queued
+    before it, and the bus offers none while its runs come closer than ``quiet_seconds``."""
+    quiet = EventBus(MemoryHistory(100), queue_size=10, quiet_seconds=0.05)
+    await quiet.start()
+    events = RequestEvents(quiet, "r")
+    written: list[int] = []
+    accept = True
+
+    def immediate(event: StatusEvent) -> bool:
+        if accept:
+            written.append(event.event_id)
+        return accept
+
+    async with quiet.subscribe(Destination(request_id="r")) as subscription:
+        subscription.immediate = immediate
+        first = await events.progress("query-execution", "received", "1")
+        assert written == [first.event_id] and subscription.pending == 0
+        second = await events.progress("query-execution", "planning", "2")  # right after
+        assert written == [first.event_id] and subscription.pop() == second
+        await asyncio.sleep(0.06)
+        accept = False  # the stream cannot take it now: queued, then the next one after it
+        third = await events.progress("query-execution", "validating", "3")
+        accept = True
+        await asyncio.sleep(0.06)
+        fourth = await events.progress("query-execution", "fetching", "4")
+        assert written == [first.event_id]
+        assert [subscription.pop(), subscription.pop()] == [third, fourth]
+        await asyncio.sleep(0.06)
+        fifth = await events.progress("query-execution", "fetching", "5")
+        assert written == [first.event_id, fifth.event_id] and subscription.pending == 0

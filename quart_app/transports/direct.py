@@ -43,11 +43,35 @@ def frame(payload: bytes) -> bytes:
     return struct.pack("!BBQ", _TEXT, 127, size) + payload
 
 
-def direct_writer(send: Any) -> Callable[[str], Awaitable[None]] | None:
-    """A send for text messages that writes the frame itself when it safely can, and
-    otherwise calls ``send`` (Quart's, which ends in Hypercorn's ``app_send``); None when
-    ``send`` does not lead to Hypercorn's objects as expected, or when the handshake agreed
-    an extension (permessage-deflate), whose frames wsproto must make."""
+class DirectSocket:
+    """Hypercorn's socket under one WebSocket, written to straight when that is safe."""
+
+    def __init__(self, stream: Any, websocket: Any, lock: Any, transport: Any) -> None:
+        self._stream = stream
+        self._websocket = websocket
+        self._lock = lock
+        self._transport = transport
+
+    def try_write(self, payload: bytes) -> bool:
+        """Write ``payload`` as one text message now, if that is safe; False otherwise
+        (the caller sends it the ASGI way, or later)."""
+        transport = self._transport
+        if (
+            self._stream.closed
+            or self._websocket.state is not ConnectionState.OPEN
+            or self._lock.locked()
+            or transport.is_closing()
+            or transport.get_write_buffer_size() > _BUFFER_LIMIT
+        ):
+            return False
+        transport.write(frame(payload))
+        return True
+
+
+def direct_socket(send: Any) -> DirectSocket | None:
+    """The socket under ``send`` (Quart's, which ends in Hypercorn's ``app_send``); None
+    when ``send`` does not lead to Hypercorn's objects as expected, or when the handshake
+    agreed an extension (permessage-deflate), whose frames wsproto must make."""
     asgi_send = send.args[0] if isinstance(send, functools.partial) and send.args else None
     stream = getattr(asgi_send, "__self__", None)
     protocol = getattr(getattr(stream, "send", None), "__self__", None)
@@ -60,18 +84,18 @@ def direct_writer(send: Any) -> Callable[[str], Awaitable[None]] | None:
         return None
     if extensions is None or extensions:  # agreed at the handshake, which is over
         return None
-    transport = writer.transport
+    return DirectSocket(stream, websocket, lock, writer.transport)
+
+
+def direct_writer(
+    send: Callable[[str], Awaitable[None]], socket: DirectSocket
+) -> Callable[[str], Awaitable[None]]:
+    """A send for text messages that writes the frame itself when it safely can, and
+    otherwise calls ``send``, which waits."""
+    try_write = socket.try_write
 
     async def write(text: str) -> None:
-        if (
-            stream.closed
-            or websocket.state is not ConnectionState.OPEN
-            or lock.locked()
-            or transport.is_closing()
-            or transport.get_write_buffer_size() > _BUFFER_LIMIT
-        ):
+        if not try_write(text.encode()):
             await send(text)
-        else:
-            transport.write(frame(text.encode()))
 
     return write

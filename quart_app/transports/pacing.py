@@ -5,7 +5,9 @@ Hypercorn, then h11 or wsproto, then a system call), so under load events
 should leave in batches. A stream that has just written waits for the next
 tick of one shared clock before it writes again; whatever was published
 meanwhile leaves in that one write. A stream that has not written since the
-last tick is idle and writes at once, so a quiet stream adds no delay.
+last tick is idle and writes at once, so a quiet stream adds no delay. (A STOMP
+session waits for a tick only when woken within a window of its last write, and
+writes an event to an idle client as it is delivered: see stomp_connection.py.)
 
 One clock instead of a timer per stream: the streams that wait are woken
 together, in one turn of the event loop, and the next tick is armed only
@@ -32,6 +34,11 @@ class WriteClock:
         # The loop a tick is pending on, or whose woken streams are still to run.
         self._armed: asyncio.AbstractEventLoop | None = None
         self._waking: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def idle(self) -> bool:
+        """No stream waits for a tick: nothing is being batched."""
+        return self._armed is None and self._waking is None
 
     async def wait(self, since: int) -> None:
         """Return at the first tick after tick number ``since``; at once if it has passed.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 from collections import deque
@@ -53,17 +54,21 @@ def _encode_tail(event: StatusEvent) -> str:
     return encode_message_tail(str(event.event_id), event.json.encode()).decode()
 
 
-# The per-event part of MESSAGE frames (``ack: auto``), shared by all subscriptions.
+# The per-event part of MESSAGE frames (``ack: auto``), shared by all subscriptions, as
+# text for the writer's batches and as bytes for writes at delivery (``_write_now``).
 _message_tails = EncodingCache(_encode_tail)
+_message_tail_bytes = EncodingCache(lambda event: _message_tails.of(event).encode())
 
 
 @dataclass(frozen=True, slots=True)
 class Carrier:
-    """How to talk to the client: receive a message, send text, close with a code."""
+    """How to talk to the client: receive a message, send text, close with a code; and,
+    where the carrier can, write a message at once without waiting (False: not now)."""
 
     receive: Callable[[], Awaitable[str | bytes]]
     send: Callable[[str], Awaitable[None]]
     close: Callable[[int], Awaitable[None]]
+    write_now: Callable[[bytes], bool] | None = None
 
 
 @dataclass(slots=True)
@@ -72,6 +77,7 @@ class _Delivery:
     context: contextlib.AbstractAsyncContextManager[Subscription]
     ack: str
     head: str
+    head_bytes: bytes
 
 
 def session_limits(config: Config) -> SessionLimits:
@@ -113,6 +119,14 @@ class StompConnection:
         self._receive = carrier.receive
         self._send = carrier.send
         self._close = carrier.close
+        self._write_now = carrier.write_now
+        self._loop = asyncio.get_running_loop()
+        # The write clock's tick and the loop's time of the last write of events (pacing,
+        # see _write_loop), and of anything (heart-beats).
+        self.wrote_tick = -1
+        self._wrote_time = float("-inf")
+        self._sent_at = self._loop.time()
+        self._parked = False  # the writer waits for something to write
         self.deliveries: dict[str, _Delivery] = {}
         # Frames are kept as text: text messages are what STOMP clients get, and
         # joining text avoids decoding every batch again.
@@ -207,7 +221,10 @@ class StompConnection:
             on_overflow=self._overflowed,
         )
         subscription = await context.__aenter__()  # reads nothing: the replayer reads pages
-        self.deliveries[action.id] = _Delivery(subscription, context, action.ack, action.head)
+        delivery = _Delivery(subscription, context, action.ack, action.head, action.head.encode())
+        self.deliveries[action.id] = delivery
+        if self._write_now is not None and action.ack == "auto":
+            subscription.immediate = functools.partial(self._immediately, delivery)
         if subscription.replaying:
             self.page_wanted.set()
 
@@ -222,19 +239,44 @@ class StompConnection:
     def _overflowed(self, subscription: Subscription) -> None:
         self.wakeup.set()
 
+    def _immediately(self, delivery: _Delivery, event: StatusEvent) -> bool:
+        """Write ``event``'s MESSAGE at once, as the bus delivers it, when the writer would
+        have written it alone: it waits with nothing queued (anything queued sets
+        ``wakeup``), and it has not written since the write clock's last tick, or not for
+        a window. True if written.
+
+        At a trickle every event goes this way: one write per subscriber, and no task woken
+        for it. A burst still leaves in batches: nothing is written at once while some
+        stream waits for the clock (batching is under way) or while the bus's runs come
+        close together, and a second event within the window is queued, for the writer
+        to send at the clock's next tick (see pacing.py).
+        """
+        clock = self.service.write_clock
+        if not self._parked or self.wakeup.is_set() or not clock.idle:
+            return False
+        now = self._loop.time()
+        if clock.ticks == self.wrote_tick and now - self._wrote_time < clock.window:
+            return False
+        assert self._write_now is not None
+        if not self._write_now(delivery.head_bytes + _message_tail_bytes.of(event)):
+            return False
+        self._wrote_time = self._sent_at = now
+        self.wrote_tick = clock.ticks
+        return True
+
     # Writing -----------------------------------------------------------------
 
     async def _write_loop(self) -> None:
         clock = self.service.write_clock
-        wrote_at = -1
         while True:
             # A session that has just written waits for the clock's next tick, so that what
             # piles up meanwhile leaves as one message (see pacing.py); an idle one writes
             # at once.
-            await clock.wait(since=wrote_at)
+            await clock.wait(since=self.wrote_tick)
             self.wakeup.clear()
             if sent := await self._flush():
-                wrote_at = clock.ticks
+                self.wrote_tick = clock.ticks
+                self._wrote_time = self._sent_at = self._loop.time()
             if (close := self.session.closing) is not None:
                 if close.error is not None:
                     await self._send(self.session.encode(close.error))
@@ -243,12 +285,20 @@ class StompConnection:
                 self.page_wanted.set()  # what was queued is written: the next page may come
             if sent:
                 continue
+            # Waits for more; a heart-beat when the client was sent nothing for its interval.
             outgoing_ms = self.session.outgoing_ms
+            self._parked = True
             try:
-                async with asyncio.timeout(outgoing_ms / 1000 if outgoing_ms else None):
+                async with asyncio.timeout_at(
+                    self._sent_at + outgoing_ms / 1000 if outgoing_ms else None
+                ):
                     await self.wakeup.wait()
             except TimeoutError:
+                self._parked = False
                 await self._send(HEARTBEAT)
+                self._sent_at = self._loop.time()
+            finally:
+                self._parked = False
 
     async def _flush(self) -> bool:
         frames: list[str] = list(self.control)

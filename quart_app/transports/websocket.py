@@ -27,7 +27,7 @@ from ..auth import (
 from ..config import Config
 from ..runtime import Service, current_service
 from ..streams import client_of
-from .direct import direct_writer
+from .direct import direct_socket, direct_writer
 from .sockjs import Endpoint, Handshake, sockjs_blueprint
 from .sockjs_session import Application, Options
 from .stomp_connection import Carrier, StompConnection
@@ -130,7 +130,18 @@ def _required_token(service: Service, presented: str | None) -> str | None:
 
 
 def _carrier(connection: Any) -> Carrier:
-    return Carrier(receive=connection.receive, send=_raw_send(connection), close=connection.close)
+    """The connection's receive, send and close; under Hypercorn, messages are framed here
+    and written to the socket when nothing else is in the way (see ``direct.py``)."""
+    send = _raw_send(connection)
+    socket = direct_socket(send)
+    if socket is None:
+        return Carrier(receive=connection.receive, send=send, close=connection.close)
+    return Carrier(
+        receive=connection.receive,
+        send=direct_writer(send, socket),
+        close=connection.close,
+        write_now=socket.try_write,
+    )
 
 
 def _raw_send(connection: Any) -> Callable[[str], Awaitable[None]]:
@@ -141,8 +152,6 @@ def _raw_send(connection: Any) -> Callable[[str], Awaitable[None]]:
     under load that extra turn doubles the event-loop steps per message and splits each
     burst of writes in two. ``_send`` is the callable ``send`` ends in, after the yield and
     an ``accept`` that has already happened; without it (another Quart), ``send`` is used.
-    Under Hypercorn, messages are framed here and written to the socket (see
-    ``direct_writer``).
     """
     send: Callable[[str], Awaitable[None]] = getattr(connection, "_send", None) or connection.send
-    return direct_writer(send) or send
+    return send
