@@ -55,8 +55,12 @@ class AllowedHosts:
         return cls(frozenset(names), tuple(suffixes), any_address=wildcard, anything=anything)
 
     def allows(self, host: str | None) -> bool:
-        """Whether a request whose ``Host`` header is ``host`` (None: absent) is served."""
-        if host is None or self.anything:
+        """Whether a request whose ``Host`` header is ``host`` (None: absent) is served.
+
+        Absent or empty (an HTTP/1.0 request, which Hypercorn gives an empty ``Host``):
+        served, since a browser always names the host, and load balancers' health
+        checks often send none."""
+        if not host or self.anything:
             return True
         name = host_name(host)
         if name is None:

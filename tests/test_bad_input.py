@@ -178,6 +178,12 @@ VALUES: list[tuple[str, list[Any]]] = [
             "[2,6)",
         ],
     ),
+    (  # "char", which asyncpg gives as bytes, and the pseudo-types it cannot decode at all
+        "SELECT 'r'::\"char\", '\\200'::\"char\", ARRAY['a'::\"char\", 'b'], "
+        "NULL::anyarray, NULL::anyrange, NULL::anycompatiblemultirange, NULL::pg_ddl_command, "
+        "(SELECT count(*) >= 0 FROM (SELECT most_common_vals FROM pg_stats) AS s)",
+        ["r", "\\200", ["a", "b"], None, None, None, None, True],
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import uuid
 from collections.abc import Callable
@@ -36,7 +37,7 @@ CONFIGURED = AllowedHosts.build("Notebook.Example:8888, *.corp.example, [fe80::1
         (LOOPBACK, "localhost.evil.example", False),
         (LOOPBACK, "evillocalhost", False),
         (LOOPBACK, "10.1.2.3:8080", False),  # an address, but not one listened on
-        (LOOPBACK, "", False),
+        (LOOPBACK, "", True),  # what an HTTP/1.0 request without Host arrives as
         (LOOPBACK, "::1", False),  # an IPv6 address needs its brackets
         (LOOPBACK, "localhost:80:80", False),
         (LOOPBACK, "localhost:http", False),
@@ -72,7 +73,7 @@ def test_hosts_served(allowed: AllowedHosts, host: str | None, served: bool) -> 
     [
         ("evil.example:8080", "'evil.example:8080'"),
         ("x" * 300, "'" + "x" * 100 + "'"),  # a long Host is cut in the message
-        ("", "''"),
+        ("[::1", "'[::1'"),
     ],
 )
 def test_a_refused_host_is_named_in_the_answer(host: str, says: str) -> None:
@@ -150,6 +151,18 @@ async def test_requests_naming_another_host_are_refused_on_every_transport(
     assert handshake.value.status_code == 403
     assert b"forbidden_host" in (handshake.value.resp_body or b"")
     _stomp_connects(server.port, f"localhost:{server.port}")
+
+
+async def test_a_request_without_host_is_served(server: ServerProcess) -> None:
+    """HTTP/1.0 without ``Host``, as a load balancer's health check sends it: no browser
+    sends such a request, so it cannot be a rebinding page's."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(b"GET /health HTTP/1.0\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), timeout=10)
+    finally:
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
 
 
 async def test_more_host_names_can_be_allowed(start_server: Callable[..., ServerProcess]) -> None:

@@ -16,7 +16,7 @@ from ..errors import QueryTimeout
 from ..schemas import Column, ExecuteResult
 from ..storage.database import Database
 from ..storage.pg_errors import DATABASE_ERRORS, database_error
-from ..storage.values import sized_row
+from ..storage.values import CHAR_TYPES, char_text, sized_row
 from .jobs import Job, JobRegistry, StageReporter, run_step
 from .sql_safety import check_sql_async
 
@@ -166,6 +166,7 @@ class _Execution(StageReporter):
         rows: list[list[Any]] = []
         truncated = False
         last_report = 0.0
+        chars = [index for index, column in enumerate(columns) if column.type in CHAR_TYPES]
         cursor = await statement.cursor()
         while True:
             # One row beyond maxRows tells whether the result was truncated.
@@ -181,6 +182,8 @@ class _Execution(StageReporter):
                 batch = max(batch // 2, 1)
             for row in fetched:
                 converted, row_size = sized_row(row)
+                for index in chars:
+                    converted[index] = char_text(row[index])
                 size += row_size
                 if size > max_bytes:
                     truncated, reason = True, "maxResultBytes"

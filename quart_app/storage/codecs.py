@@ -4,11 +4,15 @@ Decoded the default way, a date past 9999 or BC, ``time '24:00'`` or deeply nest
 fails the whole query, and ``'infinity'`` becomes 9999-12-31. Here a value Python can
 hold becomes the usual object and any other becomes text in ISO form (``10000-01-01``,
 ``infinity``); intervals are PostgreSQL's own text; JSON a jsonb result cannot keep
-comes back as its text.
+comes back as its text. A value of a polymorphic pseudo-type (``anyarray`` in
+``pg_stats``, say), which asyncpg refuses to decode at all, comes back as PostgreSQL's
+own text. (``"char"``, which asyncpg gives as bytes whatever codec is set, is turned into
+text by ``values.char_text``.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -35,6 +39,17 @@ _DATE_INFINITIES: Final = {2**31 - 1: "infinity", -(2**31): "-infinity"}
 _TIMESTAMP_INFINITIES: Final = {2**63 - 1: "infinity", -(2**63): "-infinity"}
 _CYCLE_DAYS: Final = 146_097  # the Gregorian calendar repeats every 400 years
 _NUL_ESCAPE: Final = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# Decoded as text: the pseudo-types a view or a function may return (anyarray in
+# pg_stats; without a codec asyncpg fails the whole statement).
+_AS_TEXT: Final = (
+    "anyarray",
+    "anycompatiblearray",
+    "anyrange",
+    "anycompatiblerange",
+    "anymultirange",
+    "anycompatiblemultirange",
+    "pg_ddl_command",
+)
 
 
 async def install_codecs(connection: asyncpg.Connection) -> None:
@@ -56,6 +71,11 @@ async def install_codecs(connection: asyncpg.Connection) -> None:
         await connection.set_type_codec(
             name, schema="pg_catalog", encoder=json.dumps, decoder=decode_json
         )
+    for name in _AS_TEXT:
+        with contextlib.suppress(ValueError):  # a type this server version does not have
+            await connection.set_type_codec(
+                name, schema="pg_catalog", encoder=str, decoder=str, format="text"
+            )
 
 
 def decode_date(value: tuple[int]) -> date | str:

@@ -52,6 +52,20 @@ def _range_text(value: Range) -> str:
     return f"{opening}{lower},{upper}{closing}"
 
 
+def char_text(value: Any) -> Any:
+    """A ``"char"`` value (or an array of them), which asyncpg gives as one byte, as the
+    text PostgreSQL writes for it: the character, or ``\\ooo`` for a byte past ASCII."""
+    if isinstance(value, bytes):
+        return "".join(chr(byte) if byte < 0x80 else f"\\{byte:03o}" for byte in value)
+    if isinstance(value, list):
+        return [char_text(item) for item in value]
+    return value
+
+
+# Column types whose values pass through ``char_text``.
+CHAR_TYPES = frozenset({"char", "char[]"})
+
+
 def jsonable_row(row: Sequence[Any]) -> list[Any]:
     return [jsonable(value) for value in row]
 

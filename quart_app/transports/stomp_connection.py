@@ -159,10 +159,12 @@ class StompConnection:
                 if (error := writer.exception()) is not None:
                     log.debug("STOMP session %s ended while writing: %r", name, error)
         finally:
-            # Also reached when the client disconnects and Quart cancels this handler.
-            reader.cancel()
-            writer.cancel()
-            replayer.cancel()
+            # Also reached when the client disconnects and Quart cancels this handler. The
+            # tasks are awaited once cancelled, so that none is left pending, unreferenced.
+            tasks = (reader, writer, replayer)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=_CLOSE_SECONDS)
             for delivery in self.deliveries.values():
                 await delivery.context.__aexit__(None, None, None)
             self.deliveries.clear()
