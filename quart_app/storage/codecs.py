@@ -39,6 +39,9 @@ _DATE_INFINITIES: Final = {2**31 - 1: "infinity", -(2**31): "-infinity"}
 _TIMESTAMP_INFINITIES: Final = {2**63 - 1: "infinity", -(2**63): "-infinity"}
 _CYCLE_DAYS: Final = 146_097  # the Gregorian calendar repeats every 400 years
 _NUL_ESCAPE: Final = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# The escape of half a UTF-16 surrogate pair (\ud800 to \udfff): a pair is one character,
+# and a half alone is none that PostgreSQL's text or jsonb can hold.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 # Decoded as text: the pseudo-types a view or a function may return (anyarray in
 # pg_stats; without a codec asyncpg fails the whole statement).
 _AS_TEXT: Final = (
@@ -126,7 +129,19 @@ def decode_json(text: str) -> Any:
         return text
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         return text
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(value):
+        return text
     return value
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a string of ``value`` (or a key) holds a surrogate not paired with another:
+    ``json.loads`` makes one character of each escaped pair, and UTF-8 has none for a half."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _finite_float(text: str) -> float:

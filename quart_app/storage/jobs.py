@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from ..errors import RequestIdInUse
-from ..events import storable_json, utc_timestamp
+from ..events import utc_timestamp
 from ..schemas import ErrorDetail, ExecuteResult, JobView
 from .availability import FAILURES, bounded, unavailable
 from .listener import Listener
+from .results import LARGE_RESULT_CHARS, dumps, result_json, storable, write_allowance
 
 if TYPE_CHECKING:
     from ..services.jobs import Job
@@ -48,8 +49,10 @@ async def insert_job(connection: asyncpg.Connection, job: Job, owner: str | None
         raise RequestIdInUse(job.request_id) from None
 
 
-async def save_job(connection: asyncpg.Connection, job: Job, *, with_result: bool = True) -> None:
-    """Keep how the job ended, unless it had ended already (another process ended it)."""
+async def save_job(connection: asyncpg.Connection, job: Job, result: str | None) -> None:
+    """Keep how the job ended, with ``result`` (its JSON text, ``results.result_json``),
+    unless it had ended already: another process ended it, or this one's earlier write of
+    it went through although its answer never came."""
     status = await connection.execute(
         """
         UPDATE quart_app.jobs
@@ -63,22 +66,27 @@ async def save_job(connection: asyncpg.Connection, job: Job, *, with_result: boo
         job.view().durationMs,
         job.sql,
         job.row_count,
-        storable_json(json.dumps(job.error.to_error())) if job.error else None,
-        _stored_result(job.result) if with_result else None,
+        storable(dumps(job.error.to_error())) if job.error else None,
+        result,
     )
-    if status == "UPDATE 0":
+    if status != "UPDATE 0":
+        return
+    kept = await connection.fetchrow(
+        "SELECT status, finished_at FROM quart_app.jobs WHERE request_id = $1", job.request_id
+    )
+    # finished_at is this process's clock to the microsecond; another process ending the
+    # job writes its database's now().
+    if kept is not None and (kept["status"], kept["finished_at"]) == (job.status, job.finished_at):
         log.warning(
-            "job %s had been ended by another process, which took this one for gone: "
-            "its %s outcome is not kept",
-            job.request_id,
-            job.status,
+            "job %s had been saved already, by a write whose answer never came", job.request_id
         )
-
-
-def _stored_result(result: ExecuteResult | None) -> str | None:
-    if result is None:
-        return None
-    return storable_json(json.dumps(result.model_dump()))
+        return
+    log.warning(
+        "job %s had been ended by another process, which took this one for gone: "
+        "its %s outcome is not kept",
+        job.request_id,
+        job.status,
+    )
 
 
 async def fetch_job(connection: asyncpg.Connection, request_id: str) -> JobView | None:
@@ -94,18 +102,14 @@ async def fetch_job(connection: asyncpg.Connection, request_id: str) -> JobView 
     return _view(row) if row else None
 
 
-async def fetch_result(
-    connection: asyncpg.Connection, request_id: str
-) -> tuple[bool, ExecuteResult | None]:
-    """(whether the job exists, its kept result)."""
+async def fetch_result(connection: asyncpg.Connection, request_id: str) -> tuple[bool, str | None]:
+    """(whether the job exists, its kept result as JSON text)."""
     row = await connection.fetchrow(
         "SELECT result::text AS result FROM quart_app.jobs WHERE request_id = $1", request_id
     )
     if row is None:
         return False, None
-    if not row["result"]:
-        return True, None
-    return True, ExecuteResult.model_validate(json.loads(row["result"]))
+    return True, row["result"] or None
 
 
 async def list_jobs(
@@ -173,6 +177,7 @@ class PostgresJobStore:
         self.retry_seconds = retry_seconds
         self._unsaved: dict[str, Job] = {}
         self._saving: asyncio.Task[None] | None = None
+        self._large = asyncio.Semaphore(1)  # large results are written one at a time
 
     async def insert(self, job: Job) -> None:
         with unavailable():
@@ -181,18 +186,7 @@ class PostgresJobStore:
 
     async def save(self, job: Job) -> None:
         try:
-            async with bounded(self.pool, self.timeout) as connection:
-                try:
-                    await save_job(connection, job)
-                except UNSTORABLE as error:
-                    # The database is here and refuses the value: keep the job without it.
-                    log.error(
-                        "job %s is kept without its result, which the history database "
-                        "cannot hold: %s",
-                        job.request_id,
-                        error,
-                    )
-                    await save_job(connection, job, with_result=False)
+            await self._write(job)
         except FAILURES as error:
             log.warning(
                 "job %s will be saved once the history database is back: %s", job.request_id, error
@@ -201,17 +195,35 @@ class PostgresJobStore:
             if self._saving is None:
                 self._saving = asyncio.create_task(self._save_later(), name="saving jobs")
 
+    async def _write(self, job: Job) -> None:
+        """Save ``job``, its result encoded before any connection is taken and its write
+        given time in proportion to the result's size (``results.py``)."""
+        result = await result_json(job.result) if job.result is not None else None
+        large = result is not None and len(result) >= LARGE_RESULT_CHARS
+        async with self._large if large else contextlib.nullcontext():
+            async with bounded(self.pool, write_allowance(self.timeout, result)) as connection:
+                try:
+                    await save_job(connection, job, result)
+                except UNSTORABLE as error:
+                    # The database is here and refuses the value: keep the job without it.
+                    log.error(
+                        "job %s is kept without its result, which the history database "
+                        "cannot hold: %s",
+                        job.request_id,
+                        error,
+                    )
+                    await save_job(connection, job, None)
+
     async def _save_later(self) -> None:
         delay = self.retry_seconds
         try:
             while self._unsaved:
                 await asyncio.sleep(delay)
                 try:
-                    async with bounded(self.pool, self.timeout) as connection:
-                        for request_id, job in list(self._unsaved.items()):
-                            await save_job(connection, job)
-                            if self._unsaved.get(request_id) is job:
-                                del self._unsaved[request_id]
+                    for request_id, job in list(self._unsaved.items()):
+                        await self._write(job)
+                        if self._unsaved.get(request_id) is job:
+                            del self._unsaved[request_id]
                 except FAILURES:
                     delay = min(delay * 2, 10.0)
             log.info("the jobs that ended during the outage are saved")
@@ -224,14 +236,12 @@ class PostgresJobStore:
             self._saving.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._saving
-        if self._unsaved:
-            try:
-                async with bounded(self.pool, self.timeout) as connection:
-                    for job in self._unsaved.values():
-                        await save_job(connection, job)
-                self._unsaved.clear()
-            except FAILURES as error:
-                log.error("stopping with %d jobs not saved: %s", len(self._unsaved), error)
+        try:
+            for request_id, job in list(self._unsaved.items()):
+                await self._write(job)
+                del self._unsaved[request_id]
+        except FAILURES as error:
+            log.error("stopping with %d jobs not saved: %s", len(self._unsaved), error)
 
     async def get(self, request_id: str) -> JobView | None:
         if (job := self._unsaved.get(request_id)) is not None:
@@ -245,7 +255,10 @@ class PostgresJobStore:
             return True, job.result
         with unavailable():
             async with bounded(self.pool, self.timeout) as connection:
-                return await fetch_result(connection, request_id)
+                exists, text = await fetch_result(connection, request_id)
+        # Parsed once the connection is let go: a large result takes a while, which is not
+        # the database's.
+        return exists, ExecuteResult.model_validate(json.loads(text)) if text else None
 
     async def list(self, *, topic: str | None, status: str | None, limit: int) -> list[JobView]:
         with unavailable():

@@ -102,6 +102,11 @@ def _nested(depth: int) -> str:
         ('["' + "[" * 500 + '"]', ["[" * 500]),  # brackets in a string are no depth
         ('"\\u0000"', '"\\u0000"'),  # jsonb, where results are kept, refuses NUL
         ('["a\\\\u0000"]', ["a\\u0000"]),  # an escaped backslash, then text
+        ('"\\ud800"', '"\\ud800"'),  # a lone surrogate, which jsonb refuses too
+        ('{"\\uDC00": 1}', '{"\\uDC00": 1}'),  # in a key, in capitals
+        ('["\\ude00\\ud83d"]', '["\\ude00\\ud83d"]'),  # a pair the wrong way round
+        ('["\\ud83d\\ude00", "\\u00e9"]', ["\U0001f600", "\u00e9"]),  # a pair: one character
+        ('["a\\\\ud800"]', ["a\\ud800"]),  # an escaped backslash, then text
     ],
 )
 def test_json(text: str, decoded: Any) -> None:
