@@ -260,7 +260,11 @@ class StompConnection:
         if clock.ticks == self.wrote_tick and now - self._wrote_time < clock.window:
             return False
         assert self._write_now is not None
-        if not self._write_now(delivery.head_bytes + _message_tail_bytes.of(event)):
+        try:
+            if not self._write_now(delivery.head_bytes + _message_tail_bytes.of(event)):
+                return False
+        except Exception:  # inside the bus's fan-out: the writer sends it instead
+            log.debug("writing at once to %s failed", self.session.session_id, exc_info=True)
             return False
         self._wrote_time = self._sent_at = now
         self.wrote_tick = clock.ticks
