@@ -33,6 +33,7 @@ from .events import (
 from .replay_rate import ReplayRate
 from .storage.history import History
 from .subscription import ReplaySource, SlowConsumer, Subscription, SubscriptionEnded
+from .wakeup import Wakeup
 
 __all__ = [
     "Destination",
@@ -175,7 +176,7 @@ class EventBus:
         destination: Destination,
         *,
         after_id: int | None = None,
-        wakeup: asyncio.Event | None = None,
+        wakeup: Wakeup | None = None,
         on_overflow: Callable[[Subscription], None] | None = None,
     ) -> AsyncIterator[Subscription]:
         """Live events for ``destination``; with ``after_id``, kept ones after it first.

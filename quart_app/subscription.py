@@ -9,9 +9,13 @@ from dataclasses import dataclass
 
 from .events import Destination, StatusEvent
 from .replay_rate import ReplayRate
+from .wakeup import Wakeup
 
 # Reads a page of a replay: (destination, after this eventId, at most this many).
 ReadPage = Callable[[Destination, int, int], Awaitable[list[StatusEvent]]]
+# The queue of every subscription that has queued nothing yet: shared, and never appended
+# to (``Subscription._queue`` makes a subscription its own first).
+_NOTHING_PENDING: deque[StatusEvent] = deque()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,7 @@ class Subscription:
         destination: Destination,
         *,
         max_pending: int,
-        wakeup: asyncio.Event | None = None,
+        wakeup: Wakeup | None = None,
         on_overflow: Callable[[Subscription], None] | None = None,
         after_id: int | None = None,
         replay: ReplaySource | None = None,
@@ -61,13 +65,14 @@ class Subscription:
     ) -> None:
         self.destination = destination
         self.max_pending = max_pending
-        self.wakeup = wakeup or asyncio.Event()
+        self.wakeup = wakeup or Wakeup()
         self.on_overflow = on_overflow
         self.overflowed = False
         self.ended = False
         # The newest event queued; while replaying, where the next page starts.
         self.last_event_id = after_id or 0
-        self._pending: deque[StatusEvent] = deque()
+        # Made on the first event queued: an idle subscriber holds no deque (760 bytes).
+        self._pending: deque[StatusEvent] = _NOTHING_PENDING
         self._replayed = 0
         self.replaying = after_id is not None and replay is not None
         self._replay = replay
@@ -94,7 +99,7 @@ class Subscription:
         self.last_event_id = event.event_id
         if at_once and not self._pending and self.immediate is not None and self.immediate(event):
             return
-        self._pending.append(event)
+        self._queue(event)
         if len(self._pending) - self._replayed > self.max_pending:
             self._overflow()
         self.wakeup.set()
@@ -104,10 +109,15 @@ class Subscription:
         if self.overflowed or self.replaying or event.event_id > self.last_event_id:
             self.deliver(event)
             return
-        self._pending.append(event)
+        self._queue(event)
         if len(self._pending) - self._replayed > self.max_pending:
             self._overflow()
         self.wakeup.set()
+
+    def _queue(self, event: StatusEvent) -> None:
+        if self._pending is _NOTHING_PENDING:
+            self._pending = deque()
+        self._pending.append(event)
 
     @property
     def pending(self) -> int:
@@ -157,7 +167,7 @@ class Subscription:
         for event in page:
             if event.event_id > self.last_event_id:
                 self.last_event_id = event.event_id
-                self._pending.append(event)
+                self._queue(event)
                 self._replayed += 1
         # A short page: the history held nothing more when it was read. Every live event
         # from before that read is in it or in the buffer, unless the buffer was dropped

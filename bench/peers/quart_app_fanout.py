@@ -9,13 +9,21 @@ real job does), through the same ``RequestEvents`` → ``EventBus`` path as jobs
 time (``metadata.sentAt``, epoch seconds) for latency measurements.
 Subscribers use the real ``/ws`` and ``/sse/topic/query-execution``. Settings
 come from the environment as for ``python -m quart_app``.
+
+With ``BENCH_TRACEMALLOC=1`` it traces allocations from the start, and ``POST
+/bench/snapshot?path=P`` writes a ``tracemalloc`` snapshot to the file P
+(``bench/memory.py`` uses it). With ``BENCH_UVLOOP=1`` it runs on uvloop's event loop
+instead of asyncio's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
 import time
+import tracemalloc
 import uuid
 
 from hypercorn.asyncio import serve
@@ -31,6 +39,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    if os.environ.get("BENCH_TRACEMALLOC") == "1":
+        tracemalloc.start(1)
     app = create_app(Config.from_env())
     tasks: set[asyncio.Task[None]] = set()
 
@@ -62,10 +72,22 @@ def main() -> None:
         task.add_done_callback(tasks.discard)
         return {"count": count}
 
+    @app.post("/bench/snapshot")
+    async def snapshot() -> dict[str, int]:
+        gc.collect()
+        taken = tracemalloc.take_snapshot()
+        taken.dump(request.args["path"])
+        return {"traces": len(taken.traces)}
+
     config = HypercornConfig()
     config.bind = [f"127.0.0.1:{args.port}"]
     config.accesslog = None
-    asyncio.run(serve(app, config))
+    if os.environ.get("BENCH_UVLOOP") == "1":
+        import uvloop
+
+        uvloop.run(serve(app, config))
+    else:
+        asyncio.run(serve(app, config))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ how each operation it was asked to start went.
 from __future__ import annotations
 
 import enum
-from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Final
@@ -126,7 +125,7 @@ class StompSession:
             max_frame_bytes=limits.max_frame_bytes, max_headers=limits.max_headers
         )
         self._subscriptions: set[str] = set()
-        self._held: deque[Frame] = deque()  # received, waiting for an operation to start
+        self._held: list[Frame] = []  # received, waiting for an operation to start
         self._starting: Frame | None = None  # the SEND whose operation is being started
         self._new_frame = False  # a frame began since the deadline was last set
         # When the frame being received must be complete (CONNECT: counted from the
@@ -248,7 +247,7 @@ class StompSession:
         """Handle held frames until none is left, an operation is to start, or the close."""
         actions: list[Action] = []
         while self._held and self._starting is None and self.closing is None:
-            actions += self._handle(self._held.popleft())
+            actions += self._handle(self._held.pop(0))
         if not self._held and self._starting is None and self.closing is None:
             self._set_deadline(now)
         return actions

@@ -14,7 +14,6 @@ import contextlib
 import functools
 import itertools
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from ..protocol.stomp_session import (
     StompSession,
 )
 from ..runtime import Service
+from ..wakeup import Wakeup
 from .encoding_cache import EncodingCache
 
 log = logging.getLogger(__name__)
@@ -130,17 +130,18 @@ class StompConnection:
         self.deliveries: dict[str, _Delivery] = {}
         # Frames are kept as text: text messages are what STOMP clients get, and
         # joining text avoids decoding every batch again.
-        self.control: deque[str] = deque()
+        self.control: list[str] = []
         self._control_bytes = 0
-        self.wakeup = asyncio.Event()
+        self.wakeup = Wakeup()
         # Set once what was queued has been written and a subscription may be replaying:
-        # then the replayer reads its next page (see _replay).
-        self.page_wanted = asyncio.Event()
+        # then the replayer reads its next page (see _replay). The replayer is a task of
+        # its own, started by the first subscription that replays: most never do.
+        self.page_wanted = Wakeup()
+        self._replayer: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         name = self.session.session_id
         writer = asyncio.create_task(self._write_loop(), name=f"stomp writer {name}")
-        replayer = asyncio.create_task(self._replay(), name=f"stomp replayer {name}")
         reader = asyncio.create_task(self._read_loop(), name=f"stomp reader {name}")
         try:
             done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -161,7 +162,7 @@ class StompConnection:
         finally:
             # Also reached when the client disconnects and Quart cancels this handler. The
             # tasks are awaited once cancelled, so that none is left pending, unreferenced.
-            tasks = (reader, writer, replayer)
+            tasks = [reader, writer, *([self._replayer] if self._replayer else [])]
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks, timeout=_CLOSE_SECONDS)
@@ -228,6 +229,9 @@ class StompConnection:
         if self._write_now is not None and action.ack == "auto":
             subscription.immediate = functools.partial(self._immediately, delivery)
         if subscription.replaying:
+            if self._replayer is None or self._replayer.done():
+                name = f"stomp replayer {self.session.session_id}"
+                self._replayer = asyncio.create_task(self._replay(), name=name)
             self.page_wanted.set()
 
     async def _start(self, action: StartOperation) -> list[Action]:
@@ -307,8 +311,7 @@ class StompConnection:
                 self._parked = False
 
     async def _flush(self) -> bool:
-        frames: list[str] = list(self.control)
-        self.control.clear()
+        frames, self.control = self.control, []
         self._control_bytes = 0
         try:
             self._collect(frames)

@@ -27,6 +27,7 @@ from ..auth import (
 from ..config import Config
 from ..runtime import Service, current_service
 from ..streams import client_of
+from ..wakeup import BoundedInbox
 from .direct import direct_socket, direct_writer
 from .sockjs import Endpoint, Handshake, sockjs_blueprint
 from .sockjs_session import Application, Options
@@ -45,7 +46,7 @@ class BoundedWebsocketConnection(ASGIWebsocketConnection):
 
     def __init__(self, app: Quart, scope: Any) -> None:
         super().__init__(app, scope)
-        self.queue = asyncio.Queue(maxsize=_RECEIVED_MESSAGES)
+        self.queue = BoundedInbox(_RECEIVED_MESSAGES)  # type: ignore[assignment]
 
 
 SUBPROTOCOLS = ("v12.stomp", "v11.stomp", "v10.stomp")
