@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 # A program opening streams without end makes room with each: say so at most this often.
 _LOG_EVERY_SECONDS = 10.0
 # Open files the process keeps for everything but streams: database pools, the history
-# listener, REST requests in flight. Streams beyond the open-file limit less these would
-# fail every connection, REST included.
+# listener, REST requests in flight, and the connections that arrive while the streams
+# closed to make room for them are still closing. Streams beyond the open-file limit less
+# these would fail every connection, REST included: a tenth of the limit, at least this.
 _RESERVED_FILES = 128
 
 
@@ -150,7 +151,7 @@ def _within_open_files(total: int) -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return total
-    room = max(1, soft - _RESERVED_FILES)
+    room = max(1, soft - max(_RESERVED_FILES, soft // 10))
     if total and total <= room:
         return total
     if not total:  # no bound of its own: the open files are one

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import resource
 import socket
 import time
 import uuid
@@ -90,6 +91,26 @@ def test_zero_turns_a_bound_off(
     held: dict[str, int], total: int, per_address: int, closes: str | None
 ) -> None:
     assert make_room(held, "192.0.2.2", total=total, per_address=per_address) == closes
+
+
+@pytest.mark.parametrize(
+    ("soft", "total", "held"),
+    [
+        (20_000, 0, 18_000),  # a tenth kept for what is not a stream
+        (20_000, 10_000, 10_000),  # within it: as set
+        (20_000, 19_000, 18_000),
+        (1_024, 0, 896),  # at least 128
+    ],
+)
+def test_streams_leave_a_tenth_of_the_open_files(soft: int, total: int, held: int) -> None:
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if before[1] != resource.RLIM_INFINITY and before[1] < soft:
+        pytest.skip(f"the hard open-file limit here is {before[1]}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, before[1]))
+    try:
+        assert StreamLimit(total, 0).total == held
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, before)
 
 
 async def test_a_stream_closed_for_room_is_told_then_cancelled() -> None:
