@@ -10,7 +10,14 @@ import pytest
 
 from quart_app.storage import demo_data
 from tests import event_hygiene
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, ServerProcess, TestDatabase, scratch_database
+from tests.servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerProcess,
+    TestDatabase,
+    scratch_database,
+    stop_all,
+)
 
 
 @pytest.fixture(scope="session", name="database")
@@ -52,8 +59,7 @@ def fixture_start_server(database: TestDatabase) -> Iterator[Callable[..., Serve
         return server
 
     yield start
-    for server in started:
-        server.stop()
+    stop_all(started)
 
 
 @pytest.fixture(scope="session", name="server")

@@ -181,11 +181,13 @@ class ServerProcess:
         )
         self.process: subprocess.Popen[bytes] | None = None
         self._final_log: str | None = None
+        self._terminated = False
 
     def start(self, timeout: float = 60) -> ServerProcess:
         env = {key: value for key, value in os.environ.items() if not key.startswith("QUART_APP_")}
         env.pop("DATABASE_URL", None)
         env.update(self.env)
+        self._terminated = False
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "quart_app", "--port", str(self.port), *self.args],
@@ -206,11 +208,18 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server did not become healthy in {timeout} s:\n{self.log()}")
 
+    def terminate(self) -> None:
+        """SIGTERM, once, as a service manager would; ``stop()`` waits for the exit."""
+        assert self.process is not None
+        if self.process.poll() is None and not self._terminated:
+            self._terminated = True
+            self.process.send_signal(signal.SIGTERM)
+
     def stop(self, timeout: float = 20) -> int:
         """SIGTERM, as a service manager would; the exit code. The log file is removed."""
         assert self.process is not None
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -225,6 +234,17 @@ class ServerProcess:
         if self._final_log is not None:
             return self._final_log
         return self.log_path.read_text(errors="replace")
+
+
+def stop_all(servers: list[ServerProcess]) -> None:
+    """Stop every one of ``servers``: all are sent SIGTERM at once, so that they shut down
+    side by side rather than one after the other."""
+    for server in servers:
+        if server.process is not None:
+            server.terminate()
+    for server in servers:
+        if server.process is not None:
+            server.stop()
 
 
 class TcpProxy:

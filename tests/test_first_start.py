@@ -27,9 +27,12 @@ LEFT_OUT = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "__pycache__", "*.egg-info", "build", "dist", ".*_cache"
 )
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("python3") is None, reason="the commands start with python3"
-)
+pytestmark = [
+    pytest.mark.skipif(shutil.which("python3") is None, reason="the commands start with python3"),
+    # Each installs from PyPI: on a busy machine that alone can take longer than the suite's
+    # 120 s per test, while wait_until() allows 600 s.
+    pytest.mark.timeout(600),
+]
 
 
 @pytest.fixture(scope="module", name="checkout")

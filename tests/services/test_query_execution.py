@@ -377,12 +377,20 @@ async def test_health_and_openapi(http: httpx.AsyncClient) -> None:
 async def test_database_outage_is_reported_and_recovered_from(
     start_server: Callable[..., ServerProcess], database: TestDatabase
 ) -> None:
-    proxy = TcpProxy(database.address)
-    await proxy.start()
-    server = start_server(
-        DATABASE_URL=f"postgresql://{database.reader}@127.0.0.1:{proxy.port}/{database.name}"
+    """Down when the service starts, then up, lost and back: meanwhile requests get
+    database_unavailable and the service stays up; it recovers unaided."""
+    proxy = TcpProxy(database.address)  # not started: nothing answers on its port yet
+    # In a thread: the proxy runs on this event loop, and the server connects through it.
+    server = await asyncio.to_thread(
+        start_server,
+        DATABASE_URL=f"postgresql://{database.reader}@127.0.0.1:{proxy.port}/{database.name}",
     )
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        early = await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
+        assert early.status_code == 503, early.text
+        assert early.json()["error"]["code"] == "database_unavailable"
+        assert "is not reachable yet" in server.log()
+        await proxy.start()
         assert (
             await http.post("/api/query-execution/execute", json={"sql": "SELECT 1"})
         ).status_code == 200
@@ -413,7 +421,9 @@ async def test_database_lost_mid_query_or_mid_stream(
 ) -> None:
     proxy = TcpProxy(database.address)
     await proxy.start()
-    server = start_server(
+    # In a thread: the proxy runs on this event loop, and the server connects through it.
+    server = await asyncio.to_thread(
+        start_server,
         DATABASE_URL=f"postgresql://{database.reader}@127.0.0.1:{proxy.port}/{database.name}",
         QUART_APP_FETCH_BATCH_ROWS="50",
     )

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.servers import ServerProcess, TestDatabase
+from tests.servers import ServerProcess, TestDatabase, stop_all
 
 
 @pytest.fixture(name="history_url")
@@ -37,5 +37,4 @@ def fixture_servers(database: TestDatabase, history_url: str) -> Any:
         return server
 
     yield start
-    for server in started:
-        server.stop()
+    stop_all(started)

@@ -29,6 +29,8 @@ _SETTINGS = {
     },
 }
 
+_THEMES = "@jupyterlab/apputils-extension/themes.jupyterlab-settings"
+
 
 class JupyterLab:
     """``jupyter lab`` on a free port, serving ``root`` with no token, in its own dirs."""
@@ -39,13 +41,12 @@ class JupyterLab:
         self.url = f"http://127.0.0.1:{self.port}"
         home = root / ".jupyter-test"
         settings = home / "settings"
-        chosen = dict(_SETTINGS)
-        if theme:
-            chosen["@jupyterlab/apputils-extension/themes.jupyterlab-settings"] = {"theme": theme}
-        for name, value in chosen.items():
+        self._settings = settings
+        for name, value in _SETTINGS.items():
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
+        self.choose_theme(theme)
         self.log = (home / "lab.log").open("wb")
         self.process = subprocess.Popen(
             [
@@ -75,6 +76,16 @@ class JupyterLab:
             cwd=root,
         )
         self._wait_ready()
+
+    def choose_theme(self, theme: str | None) -> None:
+        """Set the theme in the lab's settings, or drop it for JupyterLab's default: a page
+        opened from then on shows it (the settings are read as each page loads)."""
+        path = self._settings / _THEMES
+        if theme is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"theme": theme}))
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

@@ -112,7 +112,7 @@ def write_notebook(path: Path, *sources: str) -> None:
     nbformat.write(notebook, path)
 
 
-def start_lab(root: Path, server: ServerProcess, theme: str | None = None) -> JupyterLab:
+def start_lab(root: Path, server: ServerProcess) -> JupyterLab:
     for name in ("quickstart.ipynb", "live_progress.ipynb"):
         shutil.copy(NOTEBOOKS / name, root / name)
     write_notebook(root / "busy.ipynb", SETUP, BUSY)
@@ -123,9 +123,7 @@ def start_lab(root: Path, server: ServerProcess, theme: str | None = None) -> Ju
         UNREACHABLE_SETUP,
         'job = client.start("SELECT pg_sleep(60)")',
     )
-    return JupyterLab(
-        root, env={"QUART_APP_URL": server.url, "QUART_APP_WIDGET_MODE": "browser"}, theme=theme
-    )
+    return JupyterLab(root, env={"QUART_APP_URL": server.url, "QUART_APP_WIDGET_MODE": "browser"})
 
 
 @pytest.fixture(scope="module", name="lab")
@@ -297,12 +295,13 @@ async def test_cancel_goes_through_the_kernel_when_the_browser_cannot_reach_the_
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
 async def test_panel_is_readable_in_light_and_dark_themes(
-    page: Any, server: ServerProcess, tmp_path: Path, theme: str
+    page: Any, lab: JupyterLab, theme: str
 ) -> None:
-    lab = start_lab(tmp_path, server, theme=theme)
+    lab.choose_theme(theme)  # for the page opened next
     try:
-        write_notebook(tmp_path / "theme.ipynb", SETUP, 'client.ask("top 5 customers by revenue")')
-        await open_notebook(page, lab, "theme.ipynb")
+        name = f"theme-{theme.split()[-1].lower()}.ipynb"
+        write_notebook(lab.root / name, SETUP, 'client.ask("top 5 customers by revenue")')
+        await open_notebook(page, lab, name)
         await command(page, "notebook:run-all-cells")
         panel = page.locator(".qa-panel[data-status=success]")
         await panel.locator(".qa-preview").wait_for(timeout=30_000)
@@ -319,4 +318,4 @@ async def test_panel_is_readable_in_light_and_dark_themes(
         if SCREENSHOTS and dark:  # the light one comes from the quickstart test
             await panel.screenshot(path=str(Path(SCREENSHOTS) / "widget-dark.png"))
     finally:
-        lab.close()
+        lab.choose_theme(None)  # the other tests' pages show the default again

@@ -47,8 +47,9 @@ def same_result(
     want = [tuple(sorted(map(normalise, row))) for row in expected]
     if not ordered:
         want.sort()
+    cells = [[normalise(value) for value in row] for row in got]  # once, not per choice
     for columns in itertools.combinations(range(len(got[0])), width):
-        rows = [tuple(sorted(normalise(row[index]) for index in columns)) for row in got]
+        rows = [tuple(sorted(row[index] for index in columns)) for row in cells]
         if not ordered:
             rows.sort()
         if rows == want:

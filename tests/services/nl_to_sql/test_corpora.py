@@ -28,16 +28,20 @@ CORPORA = {name: corpus.load(name) for name in corpus.NAMES}
 def fixture_schemas(database: TestDatabase) -> Iterator[dict[str, Schema]]:
     """Every corpus loaded into the run's database, as introspection finds it."""
 
-    async def install() -> dict[str, Schema]:
-        connection = await asyncpg.connect(database.url)
-        try:
-            return {
-                name: await corpus.install(connection, module) for name, module in CORPORA.items()
-            }
-        finally:
-            await connection.close()
+    async def install(module: ModuleType, side_by_side: asyncio.Semaphore) -> Schema:
+        async with side_by_side:
+            connection = await asyncpg.connect(database.url)
+            try:
+                return await corpus.install(connection, module)
+            finally:
+                await connection.close()
 
-    yield asyncio.run(install())
+    async def install_all() -> dict[str, Schema]:
+        side_by_side = asyncio.Semaphore(3)  # each corpus in a schema of its own
+        schemas = await asyncio.gather(*(install(m, side_by_side) for m in CORPORA.values()))
+        return dict(zip(CORPORA, schemas, strict=True))
+
+    yield asyncio.run(install_all())
 
 
 @pytest.fixture(scope="session", name="vocabularies")
