@@ -66,11 +66,13 @@ def fixture_embedded() -> Iterator[Embedded]:
             "QUART_APP_POOL_MAX_SIZE": "4",
             "QUART_APP_MAX_STATEMENTS_PER_CLIENT": "3",
         }
-    ).start(timeout=180)
-    try:
+    )
+    try:  # the folder goes, also when the server does not start
+        server.start(timeout=180)
         yield Embedded(server, data_dir, {"Authorization": f"Bearer {CANARY}"})
     finally:
-        server.stop()
+        if server.process is not None:
+            server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
