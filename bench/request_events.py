@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import json
 import os
 import shutil
@@ -47,6 +46,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+from startup import healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 LLM_SQL = (
@@ -148,17 +148,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 @contextmanager
