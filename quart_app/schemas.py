@@ -20,6 +20,7 @@ M = TypeVar("M", bound=BaseModel)
 
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 JobStatus = Literal["running", "success", "error", "cancelled"]
+ChartKind = Literal["number", "line", "bar", "scatter"]
 
 
 def _no_nul(value: str) -> str:
@@ -89,6 +90,22 @@ class JobQuery(BaseModel):
     limit: Annotated[int, BeforeValidator(_count)] = Field(default=50, ge=1, le=1000)
 
 
+class ChartQuery(BaseModel):
+    """The query string of ``GET /api/jobs/{requestId}/chart``."""
+
+    kind: Annotated[ChartKind | None, BeforeValidator(_empty_is_none)] = Field(
+        default=None,
+        description="Another chart the result's shape offers (its spec's `usermeta.kinds`); "
+        "by default the suggested one.",
+    )
+
+
+class ChartSpec(BaseModel):
+    """A Vega-Lite v5 spec without data: its data is the named source `result`."""
+
+    model_config = ConfigDict(extra="allow")
+
+
 class PreferHeader(BaseModel):
     prefer: str | None = Field(default=None, description="`respond-async` answers 202 at once")
 
@@ -142,6 +159,12 @@ class ExecuteResult(BaseModel):
         "(QUART_APP_MAX_RESULT_BYTES of JSON); null when the result is whole.",
     )
     durationMs: int
+    chart: dict[str, Any] | None = Field(
+        default=None,
+        description="A Vega-Lite v5 spec chosen from the result's shape, without data: its "
+        "data is the named source `result`, these rows as objects keyed by column name. "
+        "Null when no chart suits the shape.",
+    )
 
 
 class ConvertResult(BaseModel):

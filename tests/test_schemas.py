@@ -28,7 +28,9 @@ def test_an_execute_result_has_every_key_in_order() -> None:
         "truncated",
         "truncatedReason",
         "durationMs",
+        "chart",
     ]
+    assert EXECUTED.model_dump()["chart"] is None  # null, as the contract has it
     assert EXECUTED.model_dump()["columns"] == [{"name": "one", "type": "int4"}]
 
 

@@ -38,6 +38,7 @@ RUN_HERE = {
     "httpx-sse",
     "notebook-client",
     "ask-magic",
+    "notebook-chart",
     "job",
 }
 RUN_ELSEWHERE = {
@@ -244,6 +245,22 @@ def test_httpx_sse_prints_each_stage_then_the_rows(server: ServerProcess) -> Non
 
 def test_the_notebook_client_snippet_runs_outside_a_kernel(server: ServerProcess) -> None:
     assert python("notebook-client", server).splitlines() == ["cancelled: cancelled by request"]
+
+
+def test_the_chart_snippet_draws_the_months_and_altair_takes_the_spec(
+    server: ServerProcess,
+) -> None:
+    output = run_python(
+        "from widget import Client\nclient = Client()\n"
+        + snippet("notebook-chart").text
+        + "\nimport altair\n"
+        "drawn = altair.Chart.from_dict(chart(df).spec).to_dict()\n"  # validates it
+        "[rows] = drawn['datasets'].values()\n"
+        'print(df.attrs["chart"]["mark"]["type"], chart(df, "bar").kind, len(rows), '
+        'df.attrs["chart"]["data"])\n',
+        server,
+    )
+    assert output.splitlines()[-1] == "line bar 12 {'name': 'result'}"
 
 
 def test_the_ask_magic_fills_in_a_variable_and_stores_the_result(server: ServerProcess) -> None:

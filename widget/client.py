@@ -29,6 +29,7 @@ from .calls import (
     SyncDriver,
     job_path,
 )
+from .chart import show_under
 from .progress import Mode, ProgressWidget, Transport
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -369,6 +370,7 @@ class _Call:
         if self.panel is not None:
             self.panel.succeed(result, frame)
             self.refresh()
+            show_under(self.panel, frame)
         return frame
 
     def failed(self, error: RequestFailed) -> None:
@@ -435,6 +437,7 @@ def to_dataframe(result: Mapping[str, Any], *, question: str | None = None) -> p
             "sql": result["sql"],
             "truncated": result["truncated"],
             "truncatedReason": result.get("truncatedReason"),
+            "chart": result.get("chart"),
         }
     )
     if question is not None:

@@ -67,11 +67,16 @@ class ProgressWidget(anywidget.AnyWidget):
     last_event_id = traitlets.Int(0).tag(sync=True)
     preview = traitlets.Dict().tag(sync=True)
     connection = traitlets.Unicode("").tag(sync=True)  # the browser's link to the server
+    # The charts the result may be drawn as (the suggested one first, "table" last), and
+    # the one shown under the panel; the panel's buttons set it, the kernel draws it.
+    chart_kinds = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    chart_kind = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, on_cancel: Callable[[], object] | None = None, **kwargs: Any) -> None:
         self._final: dict[str, Any] | None = None
         super().__init__(**kwargs)
         self._on_cancel = on_cancel
+        self._on_chart_kind: Callable[[str], object] | None = None
         self.on_msg(self._message)
 
     def __repr__(self) -> str:
@@ -166,6 +171,15 @@ class ProgressWidget(anywidget.AnyWidget):
             self.stage = "cancelled" if code == "cancelled" else "failed"
             self.error = {"code": code, "message": message}
             self.status = "cancelled" if code == "cancelled" else "error"
+
+    def on_chart_kind(self, switch: Callable[[str], object]) -> None:
+        """Call ``switch(kind)`` whenever the chart shown is to change."""
+        self._on_chart_kind = switch
+
+    @traitlets.observe("chart_kind")
+    def _chart_kind_changed(self, change: Any) -> None:
+        if self._on_chart_kind is not None and change["new"] in self.chart_kinds:
+            self._on_chart_kind(change["new"])
 
     def _message(self, _widget: object, content: Any, _buffers: object) -> None:
         # The browser asks the kernel to cancel when it cannot reach the server itself.

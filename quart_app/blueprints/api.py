@@ -21,12 +21,15 @@ from quart_schema import (
     validate_response,
 )
 
+from .. import charts
 from ..bus import valid_request_id
 from ..errors import InvalidRequest, NotFound
 from ..protocol.json_body import parse_json_body
 from ..runtime import current_service
 from ..schemas import (
     Accepted,
+    ChartQuery,
+    ChartSpec,
     ConvertBody,
     ConvertResult,
     ErrorBody,
@@ -158,6 +161,36 @@ async def job_result(request_id: str) -> ExecuteResult:
     """What execute returned, kept with the job."""
     _check_request_id(request_id)
     return await current_service().jobs.result(request_id)
+
+
+@blueprint.get("/jobs/<request_id>/chart")
+@tag(["jobs"])
+@validate_querystring(ChartQuery)
+@validate_response(ChartSpec, 200)
+@error_responses(400, 404)
+async def job_chart(request_id: str, query_args: ChartQuery) -> Any:
+    """The result's chart, as a Vega-Lite spec without data (404 when its shape has none);
+    its data is the job's result, ``/api/jobs/{requestId}/result``."""
+    _check_request_id(request_id)
+    result = await current_service().jobs.result(request_id)
+    names = [column.name for column in result.columns]
+    roles = [charts.role_of(column.type) for column in result.columns]
+    spec = charts.for_result(
+        names,
+        [column.type for column in result.columns],
+        result.rows,
+        kind=query_args.kind,
+        truncated=result.truncated,
+    )
+    if spec is None:
+        offered = [kind for kind in charts.kinds_for(roles, result.rowCount) if kind != "table"]
+        asked = f"no {query_args.kind} chart" if query_args.kind else "no chart"
+        raise NotFound(
+            f"{asked} for job {request_id!r}: "
+            + (f"its result offers {', '.join(offered)}" if offered else "its shape has none"),
+            request_id=request_id,
+        )
+    return spec
 
 
 @blueprint.post("/jobs/<request_id>/cancel")

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import asyncpg
 
+from .. import charts
 from ..bus import EventBus, RequestEvents
 from ..config import Config
 from ..errors import QueryTimeout
@@ -105,6 +106,13 @@ class _Execution(StageReporter):
             ) from None
         except DATABASE_ERRORS as error:
             raise database_error(error, timeout_ms=self.request.timeout_ms) from None
+        truncated = rows.truncated_reason is not None
+        chart = charts.for_result(
+            [column.name for column in rows.columns],
+            [column.type for column in rows.columns],
+            rows.rows,
+            truncated=truncated,
+        )
         # Built from values already typed: validating would copy every row once more.
         return ExecuteResult.model_construct(
             requestId=request_id,
@@ -112,9 +120,10 @@ class _Execution(StageReporter):
             columns=rows.columns,
             rows=rows.rows,
             rowCount=len(rows.rows),
-            truncated=rows.truncated_reason is not None,
+            truncated=truncated,
             truncatedReason=rows.truncated_reason,
             durationMs=int((time.monotonic() - self.started) * 1000),
+            chart=chart,
         )
 
     async def succeed(self, result: ExecuteResult) -> None:
@@ -128,6 +137,7 @@ class _Execution(StageReporter):
             truncated=result.truncated,
             truncatedReason=result.truncatedReason,
             durationMs=result.durationMs,
+            chart=result.chart,
         )
 
     async def _run_in(self, connection: asyncpg.Connection, sql: str, plannable: bool) -> _Rows:

@@ -217,7 +217,7 @@ function render(event) {
   if (event.status === "success") {
     const { rowCount, truncated, durationMs } = event.metadata;
     finish("success", `${rowCount} row${rowCount === 1 ? "" : "s"}${truncated ? " (truncated)" : ""} in ${durationMs} ms`);
-    showResult(followed.requestId);
+    showResult(followed.requestId, event.metadata.chart);
   } else {
     const error = event.metadata.error || {};
     finish(event.status, error.message ? `${error.code}: ${error.message}` : event.message);
@@ -244,9 +244,9 @@ function showStep(event) {
   }
 }
 
-async function showResult(requestId) {
+async function showResult(requestId, chart) {
   const response = await api(`/api/jobs/${encodeURIComponent(requestId)}/result`);
-  if (!response.ok) return;
+  if (!response.ok || followed?.requestId !== requestId) return;
   const result = await response.json();
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
@@ -256,7 +256,65 @@ async function showResult(requestId) {
     const tr = body.insertRow();
     for (const value of row) cell(tr, typeof value === "object" && value !== null ? JSON.stringify(value) : value);
   }
-  $("#current-result").replaceChildren(table);
+  const tableBox = Object.assign(document.createElement("div"), { className: "result-table" });
+  tableBox.append(table);
+  if (!chart) {
+    $("#current-result").replaceChildren(tableBox);
+    return;
+  }
+  const chartBox = Object.assign(document.createElement("div"), { className: "result-chart" });
+  const view = Object.assign(document.createElement("div"), { className: "result-view" });
+  view.append(chartBox, tableBox);
+  const records = result.rows.map((row) => Object.fromEntries(result.columns.map((column, i) => [column.name, row[i]])));
+  const kinds = chart.usermeta.kinds;
+  const buttons = kinds.map((kind) => {
+    const button = Object.assign(document.createElement("button"), { type: "button", textContent: kind });
+    button.dataset.kind = kind;
+    button.onclick = () => showChart(kind);
+    return button;
+  });
+  const toolbar = Object.assign(document.createElement("div"), { className: "chart-switch", role: "group" });
+  toolbar.setAttribute("aria-label", "Show the result as");
+  toolbar.append(...buttons);
+  $("#current-result").replaceChildren(toolbar, view);
+
+  async function showChart(kind) {
+    for (const button of buttons) button.setAttribute("aria-pressed", String(button.dataset.kind === kind));
+    chartBox.hidden = kind === "table";
+    if (kind === "table") return;
+    let spec = chart;
+    if (kind !== chart.usermeta.kind) {
+      const answer = await api(`/api/jobs/${encodeURIComponent(requestId)}/chart?kind=${kind}`);
+      if (!answer.ok) return;
+      spec = await answer.json();
+    }
+    await drawChart(chartBox, spec, records);
+  }
+  await showChart(chart.usermeta.kind);
+}
+
+// Charts: vega-embed and the Vega libraries it needs come from the service itself (no
+// CDN), loaded with the first chart; the spec names its data `result`, the rows.
+const VEGA = ["vega-5.33.1.min.js", "vega-lite-5.23.0.min.js", "vega-embed-6.29.0.min.js"];
+let vegaLoaded = null;
+function loadVega() {
+  vegaLoaded ??= VEGA.reduce((previous, file) => previous.then(() => new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = new URL(`vendor/vega/${file}`, import.meta.url);
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${file} did not load`));
+    document.head.append(script);
+  })), Promise.resolve());
+  return vegaLoaded;
+}
+
+async function drawChart(box, spec, records) {
+  await loadVega();
+  box.embedded?.finalize();
+  const dark = matchMedia("(prefers-color-scheme: dark)").matches;
+  const options = { renderer: "svg", actions: false, ...(dark ? { theme: "dark" } : {}) };
+  box.embedded = await window.vegaEmbed(box, { ...spec, datasets: { result: records } }, options);
+  box.dataset.kind = spec.usermeta.kind;
 }
 
 // The form ------------------------------------------------------------------------

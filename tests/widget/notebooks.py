@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+VEGA_LITE = "application/vnd.vegalite.v5+json"
 
 
 def execute(name: str, env: dict[str, str], timeout: int = 120) -> Any:
@@ -42,6 +43,13 @@ def panels(cell: Any, notebook: Any) -> list[dict[str, Any]]:
         if view:
             found.append(states[view["model_id"]]["state"])
     return found
+
+
+def charts(cell: Any) -> list[dict[str, Any]]:
+    """The Vega-Lite specs ``cell`` displayed, with their data."""
+    return [
+        output.data[VEGA_LITE] for output in cell.outputs if VEGA_LITE in output.get("data", {})
+    ]
 
 
 def text(cell: Any) -> str:

@@ -319,3 +319,54 @@ async def test_panel_is_readable_in_light_and_dark_themes(
             await panel.screenshot(path=str(Path(SCREENSHOTS) / "widget-dark.png"))
     finally:
         lab.choose_theme(None)  # the other tests' pages show the default again
+
+
+VEGA_MIME = "application/vnd.vegalite.v5+json"
+
+
+async def until_count(locator: Any, expected: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (count := await locator.count()) != expected:
+        assert time.monotonic() < deadline, f"{count} of {expected}"
+        await asyncio.sleep(0.1)
+
+
+async def test_charts_are_drawn_under_the_panels_and_switch(page: Any, lab: JupyterLab) -> None:
+    """JupyterLab draws each chart itself, from the Vega-Lite output the kernel shows; the
+    panel's buttons switch it through the kernel. Marks are counted in the SVG."""
+    write_notebook(
+        lab.root / "charts.ipynb",
+        SETUP,
+        'revenue = client.ask("revenue per month in 2024")',
+        'statuses = client.ask("orders per status")',
+    )
+    await open_notebook(page, lab, "charts.ipynb")
+    await command(page, "notebook:run-all-cells")
+    await wait_idle(page)
+    line, bars = page.locator(".jp-CodeCell").nth(1), page.locator(".jp-CodeCell").nth(2)
+    points = line.locator(".jp-RenderedVegaLite svg .mark-symbol path")
+    await until_count(points, 12)
+    await until_count(bars.locator(".jp-RenderedVegaLite svg .mark-rect path"), 5)
+    assert await line.locator(".qa-chart-switch button[aria-pressed=true]").inner_text() == "Line"
+    if SCREENSHOTS:
+        for cell, name in ((line, "line"), (bars, "bar")):
+            path = Path(SCREENSHOTS) / f"chart-widget-{name}.png"
+            await cell.locator(".jp-RenderedVegaLite").screenshot(path=str(path))
+
+    # Bars for the same months, then the table alone: the kernel redraws the output.
+    await line.locator(".qa-chart-switch button[data-kind=bar]").click()
+    await until_count(line.locator(".jp-RenderedVegaLite svg .mark-rect path"), 12)
+    await line.locator(".qa-chart-switch button[data-kind=table]").click()
+    await until_count(line.locator(".jp-RenderedVegaLite"), 0)
+    assert await line.locator(".qa-preview tbody tr").count() == 10  # the panel's table stays
+
+    # The saved notebook holds the chart with its rows: it draws again with no server.
+    await command(page, "docmanager:save")
+    await page.wait_for_timeout(500)
+    saved = json.loads((lab.root / "charts.ipynb").read_text())
+    [spec] = [
+        out["data"][VEGA_MIME]
+        for out in saved["cells"][2]["outputs"]
+        if VEGA_MIME in out.get("data", {})
+    ]
+    assert spec["mark"] == {"type": "bar"} and len(spec["data"]["values"]) == 5

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from tests.servers import ServerProcess
-from tests.widget.notebooks import code_cells, execute, panels, text
+from tests.widget.notebooks import charts, code_cells, execute, panels, text
 
 NL_STAGES = ["received", "introspecting-schema", "building-prompt", "generating", "validating"]
 SQL_STAGES = ["received", "validating", "planning", "executing", "fetching"]
@@ -54,6 +54,22 @@ def test_quickstart_runs_sql_and_the_magic(quickstart: Any, server: ServerProces
     assert asked["status"] == "success" and asked["row_count"] == 12
     assert "month" in text(cell_starting(quickstart, "per_month.head(3)"))
     assert all(panel["url"] == server.url and panel["mode"] == "kernel" for panel in (run, asked))
+
+
+def test_quickstart_keeps_its_charts_in_the_saved_outputs(quickstart: Any) -> None:
+    """The charts are Vega-Lite outputs with their rows: a saved notebook draws them again
+    with no server and no kernel."""
+    magic = cell_starting(quickstart, "%%ask per_month <<")
+    [line] = charts(magic)
+    assert line["mark"]["type"] == "line" and len(line["data"]["values"]) == 12
+    assert line["usermeta"]["kinds"] == ["line", "bar", "table"]
+    [asked] = panels(magic, quickstart)
+    assert asked["chart_kinds"] == ["line", "bar", "table"] and asked["chart_kind"] == "line"
+    [bars] = charts(cell_starting(quickstart, "from widget import chart"))
+    assert bars["mark"] == {"type": "bar"} and bars["data"]["values"] == line["data"]["values"]
+    assert "'kind': 'line'" in text(cell_starting(quickstart, 'per_month.attrs["chart"]'))
+    # Three columns (an id, a name, a number) suit no chart: the table alone.
+    assert charts(cell_starting(quickstart, "top = client.ask")) == []
 
 
 def test_quickstart_cancels(quickstart: Any) -> None:

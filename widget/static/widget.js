@@ -20,8 +20,9 @@ const LABELS = {
 const TRAITS = [
   "status", "stage", "topic", "message", "progress", "timeline", "sql", "interpretation",
   "estimated_rows", "rows_fetched", "row_count", "truncated", "error", "started_at",
-  "finished_at", "duration_ms", "preview", "connection",
+  "finished_at", "duration_ms", "preview", "connection", "chart_kinds", "chart_kind",
 ];
+const CHART_LABELS = { line: "Line", bar: "Bar", scatter: "Scatter", number: "Number", table: "Table" };
 
 // Events into traits -------------------------------------------------------------
 
@@ -340,6 +341,26 @@ function previewTable(preview) {
   return wrap;
 }
 
+// The chart under the panel is the kernel's to draw (a Vega-Lite output JupyterLab
+// renders itself, kept in a saved notebook): these buttons only say which one.
+function chartSwitch(model) {
+  const group = element("div", "qa-chart-switch");
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", "Show the result as");
+  for (const kind of model.get("chart_kinds")) {
+    const button = element("button", "", CHART_LABELS[kind] ?? kind);
+    button.type = "button";
+    button.dataset.kind = kind;
+    button.setAttribute("aria-pressed", String(kind === model.get("chart_kind")));
+    button.onclick = () => {
+      model.set("chart_kind", kind);
+      model.save_changes();
+    };
+    group.append(button);
+  }
+  return group;
+}
+
 function render({ model, el }) {
   const root = element("div", "qa-panel");
   el.append(root);
@@ -406,6 +427,7 @@ function render({ model, el }) {
     if (error && error.code) root.append(element("div", "qa-error", `${error.code}: ${error.message}`));
     const preview = model.get("preview");
     if (preview && preview.columns) root.append(previewTable(preview));
+    if (model.get("chart_kinds").length) root.append(chartSwitch(model));
 
     const foot = element("div", "qa-foot qa-muted");
     const connection = model.get("mode") === "kernel" ? "updated by the kernel" : model.get("connection");
