@@ -77,7 +77,7 @@ def kinds_for(roles: Sequence[Role], row_count: int) -> tuple[str, ...]:
     times, numbers = roles.count("time"), roles.count("number")
     if row_count == 0 or "other" in roles:
         return ()
-    if row_count == 1 and roles == ["number"]:
+    if row_count == 1 and list(roles) == ["number"]:
         return ("number", "table")
     if times == 1 and numbers == len(roles) - 1 and numbers >= 1:
         return ("line", "bar", "table")
@@ -100,8 +100,8 @@ def suggest(
     values as execute returns them). ``kind`` asks for one of the shape's other charts."""
     row_count = len(columns[0]) if columns else 0
     kinds = kinds_for(list(roles), row_count)
-    if not kinds or len(set(names)) != len(names):
-        return None  # no chart for this shape, or columns a chart could not tell apart
+    if not kinds or len(set(names)) != len(names) or "" in names:
+        return None  # no chart for this shape, or columns a chart cannot name apart
     chosen = kind or kinds[0]
     if chosen not in kinds or chosen == "table":
         return None
@@ -168,19 +168,21 @@ def _line(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]])
     transform: list[dict[str, Any]] = [_as_time(time), *map(_as_number, values)]
     series, y_name = None, values[0]
     if len(values) > 1:
-        transform.append({"fold": [_field(value) for value in values], "as": ["series", "value"]})
-        series, y_name = "series", "value"
-    y: dict[str, Any] = {"field": _field(y_name), "type": "quantitative", "title": y_name}
+        # Names of our own, unlikely to be a column's (a window's rank, below, too).
+        transform.append({"fold": [_field(v) for v in values], "as": ["__series", "__value"]})
+        series, y_name = "__series", "__value"
+    y_title = ", ".join(map(_label, values))
+    y: dict[str, Any] = {"field": _field(y_name), "type": "quantitative", "title": y_title}
     if y_aggregate:
         y["aggregate"] = y_aggregate
-    x: dict[str, Any] = {"field": _field(time), "type": "temporal", "title": time}
+    x = _channel(time, "temporal")
     if unit:
         x["timeUnit"] = unit
     encoding: dict[str, Any] = {"x": x, "y": y, "tooltip": [x, {**y, "format": ","}]}
     if len(values) > 1:
-        encoding["y"]["title"] = ", ".join(values)
+        encoding["tooltip"][-1]["title"] = "value"
         encoding["color"] = {"field": series, "type": "nominal", "title": None}
-        encoding["tooltip"].insert(1, {"field": series, "type": "nominal"})
+        encoding["tooltip"].insert(1, {"field": series, "type": "nominal", "title": "series"})
     mark = {"type": "line", "point": len(instants) <= 100}
     return {
         "title": {"text": f"{', '.join(values)} by {time}"},
@@ -201,8 +203,9 @@ def _bar(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]]) 
             spec["encoding"]["x"] = {**spec["encoding"]["x"], "type": "ordinal"}
         spec["encoding"].pop("color", None)
         if "fold" in spec["transform"][-1]:
-            spec["encoding"]["xOffset"] = {"field": "series", "type": "nominal"}
-            spec["encoding"]["color"] = {"field": "series", "type": "nominal", "title": None}
+            series = {"field": "__series", "type": "nominal"}
+            spec["encoding"]["xOffset"] = series
+            spec["encoding"]["color"] = {**series, "title": None}
         return spec
     category, value = names[roles.index("category")], names[roles.index("number")]
     transform: list[dict[str, Any]] = [_as_number(value)]
@@ -211,17 +214,14 @@ def _bar(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]]) 
     if distinct > BARS:
         transform += _top(category, value)
         notes.append(f"the {BARS} largest of {distinct:,}; the other {distinct - BARS:,} summed")
-    tooltip = [
-        {"field": _field(category), "type": "nominal"},
-        {"field": _field(value), "type": "quantitative", "format": ","},
-    ]
+    tooltip = [_channel(category, "nominal"), _channel(value, "quantitative", format=",")]
     return {
         "title": {"text": f"{value} by {category}"},
         "transform": transform,
         "mark": {"type": "bar"},
         "encoding": {
-            "y": {"field": _field(category), "type": "nominal", "sort": "-x", "title": category},
-            "x": {"field": _field(value), "type": "quantitative", "title": value},
+            "y": _channel(category, "nominal", sort="-x"),
+            "x": _channel(value, "quantitative"),
             "tooltip": tooltip,
         },
         "width": 480,
@@ -241,11 +241,11 @@ def _scatter(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any
         "transform": transform,
         "mark": {"type": "point", "filled": True, "opacity": 0.7},
         "encoding": {
-            "x": {"field": _field(x), "type": "quantitative", "scale": {"zero": False}},
-            "y": {"field": _field(y), "type": "quantitative", "scale": {"zero": False}},
+            "x": _channel(x, "quantitative", scale={"zero": False}),
+            "y": _channel(y, "quantitative", scale={"zero": False}),
             "tooltip": [
-                {"field": _field(x), "type": "quantitative", "format": ","},
-                {"field": _field(y), "type": "quantitative", "format": ","},
+                _channel(x, "quantitative", format=","),
+                _channel(y, "quantitative", format=","),
             ],
         },
         "width": 480,
@@ -277,8 +277,19 @@ _BUILDERS = {"number": _number, "line": _line_of_anything, "bar": _bar, "scatter
 
 
 def _field(name: str) -> str:
-    """A column name as a Vega-Lite field: dots and brackets would mean nesting."""
-    return re.sub(r"([.\[\]\\])", r"\\\1", name)
+    """A column name as a Vega-Lite field: dots, brackets and quotes would mean a path."""
+    return re.sub(r"""([.\[\]\\'"])""", r"\\\1", name)
+
+
+def _label(name: str) -> str:
+    """A column name as a title: line breaks and control characters as spaces, which a
+    tooltip's generated expression could not hold."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", name)
+
+
+def _channel(name: str, kind: str, **more: Any) -> dict[str, Any]:
+    """An encoding channel of column ``name``, titled with the name."""
+    return {"field": _field(name), "type": kind, "title": _label(name), **more}
 
 
 def _datum(name: str) -> str:
@@ -308,11 +319,11 @@ def _top(category: str, value: str) -> list[dict[str, Any]]:
     return [
         {"aggregate": total, "groupby": [_field(category)]},
         {
-            "window": [{"op": "row_number", "as": "rank"}],
+            "window": [{"op": "row_number", "as": "__rank"}],
             "sort": [{"field": _field(value), "order": "descending"}],
         },
         {
-            "calculate": f"datum.rank <= {BARS} ? {_datum(category)} : {json.dumps(OTHER)}",
+            "calculate": f"datum.__rank <= {BARS} ? {_datum(category)} : {json.dumps(OTHER)}",
             "as": category,
         },
         {"aggregate": total, "groupby": [_field(category)]},
@@ -336,7 +347,8 @@ def _time_unit(instants: set[str]) -> tuple[str | None, list[str], str | None]:
     instants fit, else the first unit that brings them under POINTS, with the mean."""
     if len(instants) <= POINTS:
         return _natural_unit(_parsed(instants)), [], None
-    ends = _parsed(sorted(instants)[:: len(instants) - 1])  # ISO text sorts as time does
+    dated = sorted(text for text in instants if text[:1].isdigit())  # not 'infinity'
+    ends = _parsed(dated[:: max(len(dated) - 1, 1)])  # ISO text sorts as time does
     span = (max(ends) - min(ends)).total_seconds() if ends else 0
     for unit, words, seconds in _UNITS:
         if span / seconds < POINTS or unit == "utcyear":

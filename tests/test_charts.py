@@ -87,8 +87,9 @@ def test_the_rule_picks_a_chart_from_the_shape(columns: Columns, expected: str |
         json.dumps(spec)  # JSON through and through: it travels in events
 
 
-def test_columns_with_the_same_name_get_no_chart() -> None:
+def test_columns_a_chart_cannot_name_get_none() -> None:
     assert suggest(["n", "n"], ["number", "number"], [[1], [2]]) is None
+    assert suggest(["", "n"], ["category", "number"], [["a"], [2]]) is None  # a DataFrame's
 
 
 @pytest.mark.parametrize(
@@ -153,7 +154,7 @@ def test_a_bar_chart_keeps_the_largest_categories_and_sums_the_rest() -> None:
     assert spec is not None
     steps = [next(iter(step)) for step in spec["transform"]]
     assert steps == ["calculate", "aggregate", "window", "calculate", "aggregate"]
-    assert f"datum.rank <= {BARS}" in spec["transform"][3]["calculate"]
+    assert f"datum.__rank <= {BARS}" in spec["transform"][3]["calculate"]
     assert spec["title"]["subtitle"] == [f"the {BARS} largest of {BARS + 7}; the other 7 summed"]
     assert spec["encoding"]["y"]["sort"] == "-x", "largest first"
 
@@ -176,7 +177,7 @@ def test_column_names_that_look_like_paths_stay_one_field() -> None:
     spec = chart({"o.status": ("text", STATUSES), 'n["x"]': ("int4", [1] * 5)})
     assert spec is not None
     assert spec["encoding"]["y"]["field"] == "o\\.status"
-    assert spec["encoding"]["x"]["field"] == 'n\\["x"\\]'
+    assert spec["encoding"]["x"]["field"] == 'n\\[\\"x\\"\\]'
     assert spec["transform"][0] == {"calculate": 'toNumber(datum["n[\\"x\\"]"])', "as": 'n["x"]'}
 
 
