@@ -19,7 +19,7 @@ The chart is a Vega-Lite spec *without data*: its data is the named source
 DataFrame), so the spec can travel in events, which never carry rows. Big results
 stay cheap, and the spec says so in its subtitle: a bar chart shows the 20 largest
 categories and sums the rest as "other"; a line over more than ``POINTS`` instants
-is averaged per day, week, month… (the first unit that fits); a scatter of more
+is averaged per minute, hour, day… (the finest unit that fits); a scatter of more
 than ``POINTS`` rows is a random sample of them. The spec's transforms do this
 where the rows are, so every renderer draws the same few thousand marks at most.
 Decimals and times arrive as text (JSON has no such types): the spec parses them.
@@ -50,8 +50,11 @@ NOT_CHARTED = frozenset(
 )
 
 # Coarser and coarser units for a line with too many instants: Vega-Lite's name, the
-# words for the subtitle, and about how many seconds one step is.
+# words for the subtitle, and about how many seconds one step is. The finest unit that
+# brings the line under POINTS is taken.
 _UNITS = (
+    ("utcyearmonthdatehoursminutes", "minute", 60),
+    ("utcyearmonthdatehours", "hour", 3_600),
     ("utcyearmonthdate", "day", 86_400),
     ("utcyearweek", "week", 7 * 86_400),
     ("utcyearmonth", "month", 30 * 86_400),
@@ -344,7 +347,7 @@ def _parsed(texts: Iterable[str]) -> list[datetime]:
 
 def _time_unit(instants: set[str]) -> tuple[str | None, list[str], str | None]:
     """The unit of the x axis, notes for the subtitle, and y's aggregate: none when the
-    instants fit, else the first unit that brings them under POINTS, with the mean."""
+    instants fit, else the finest unit that brings them under POINTS, with the mean."""
     if len(instants) <= POINTS:
         return _natural_unit(_parsed(instants)), [], None
     dated = sorted(text for text in instants if text[:1].isdigit())  # not 'infinity'

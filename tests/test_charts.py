@@ -140,6 +140,18 @@ def test_a_line_over_too_many_instants_is_averaged_and_says_so() -> None:
     assert many["title"]["subtitle"] == [f"{POINTS + 1:,} instants averaged per day"]
 
 
+def test_a_dense_short_line_is_averaged_per_hour_not_per_day() -> None:
+    # 3,000 instants 46 seconds apart: under two days, so days would leave two points.
+    seconds = [
+        f"2023-01-{1 + s // 86_400:02d}T{s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        for s in range(0, 3000 * 46, 46)
+    ]
+    spec = chart({"at": ("timestamp", seconds), "n": ("int4", [1] * 3000)})
+    assert spec is not None
+    assert spec["encoding"]["x"]["timeUnit"] == "utcyearmonthdatehours"
+    assert spec["title"]["subtitle"] == ["3,000 instants averaged per hour"]
+
+
 def _spread(count: int) -> list[str]:
     """``count`` instants an hour apart."""
     return [

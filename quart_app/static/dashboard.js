@@ -8,6 +8,9 @@ const feedLimit = 60;
 // The service's progress for "every expected row fetched"; what follows is the result
 // being kept, which no event reports.
 const FETCH_END = 95;
+// Rows of a result shown in its table, and the column types shown right-aligned.
+const PREVIEW_ROWS = 50;
+const NUMBER_TYPES = new Set(["int2", "int4", "int8", "float4", "float8", "numeric"]);
 // After a fetching event that may not be the last, this long without news says so.
 const QUIET_MS = 600;
 // With QUART_APP_API_TOKEN set, open the page as /?access_token=<token>: the token goes
@@ -216,7 +219,8 @@ function render(event) {
   if (event.status === "success" && event.topic === "nl-to-sql") return;
   if (event.status === "success") {
     const { rowCount, truncated, durationMs } = event.metadata;
-    finish("success", `${rowCount} row${rowCount === 1 ? "" : "s"}${truncated ? " (truncated)" : ""} in ${durationMs} ms`);
+    const cut = truncated ? ` (truncated: ${event.metadata.truncatedReason === "maxRows" ? "max rows" : "result size cap"})` : "";
+    finish("success", `${rowCount.toLocaleString("en-US")} row${rowCount === 1 ? "" : "s"}${cut} in ${durationMs.toLocaleString("en-US")} ms`);
     showResult(followed.requestId, event.metadata.chart);
   } else {
     const error = event.metadata.error || {};
@@ -251,13 +255,19 @@ async function showResult(requestId, chart) {
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
   for (const column of result.columns) head.append(Object.assign(document.createElement("th"), { textContent: column.name }));
+  const numeric = result.columns.map((column) => NUMBER_TYPES.has(column.type));
+  numeric.forEach((isNumber, i) => { if (isNumber) head.cells[i].className = "num"; });
   const body = table.createTBody();
-  for (const row of result.rows.slice(0, 50)) {
+  for (const row of result.rows.slice(0, PREVIEW_ROWS)) {
     const tr = body.insertRow();
-    for (const value of row) cell(tr, typeof value === "object" && value !== null ? JSON.stringify(value) : value);
+    row.forEach((value, i) => cell(tr, typeof value === "object" && value !== null ? JSON.stringify(value) : value, numeric[i] ? "num" : ""));
   }
   const tableBox = Object.assign(document.createElement("div"), { className: "result-table" });
   tableBox.append(table);
+  if (result.rows.length > PREVIEW_ROWS) {
+    const shown = `first ${PREVIEW_ROWS} of ${result.rowCount.toLocaleString("en-US")} rows`;
+    tableBox.append(Object.assign(document.createElement("p"), { className: "muted", textContent: shown }));
+  }
   if (!chart) {
     $("#current-result").replaceChildren(tableBox);
     return;

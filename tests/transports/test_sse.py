@@ -169,3 +169,20 @@ async def test_stomp_and_sse_deliver_the_same_events(
     assert len(over_sse) >= 6
     assert over_stomp == over_sse
     assert raw_stomp == [str(event["eventId"]) for event in over_sse]
+
+
+async def test_line_separators_in_names_do_not_split_an_event(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    """U+2028 and its kin are no line ends of an event stream: a column named with them
+    arrives in one piece, in the columns and in the chart."""
+    rid = new_id()
+    name = "a\u2028b\u2029c\x85d"
+    sql = f'SELECT country AS "{name}", count(*) AS n FROM customers GROUP BY 1'
+    response = await http.post("/api/query-execution/execute", json={"sql": sql, "requestId": rid})
+    assert response.status_code == 200
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as streaming:
+        events = await read_stream(streaming, f"/sse/topic/requests/{rid}?lastEventId=0")
+    completed = events[-1]["metadata"]
+    assert completed["columns"][0]["name"] == name
+    assert completed["chart"]["usermeta"]["kind"] == "bar"
