@@ -8,7 +8,7 @@ pandas dtype): a *time*, a *number*, a *category* (text, enums, booleans…) or 
 the result's columns                                  chart          the user may switch to
 ====================================================  =============  ====================
 one row holding one number                            big number     table
-a time and one or more numbers                        line           bar, table
+a time and one to ten numbers                        line           bar, table
 a category and a number                               bar            line, table
 two numbers                                           scatter        line, table
 anything else                                         none: the table alone
@@ -23,6 +23,7 @@ is averaged per minute, hour, day… (the finest unit that fits); a scatter of m
 than ``POINTS`` rows is a random sample of them. The spec's transforms do this
 where the rows are, so every renderer draws the same few thousand marks at most.
 Decimals and times arrive as text (JSON has no such types): the spec parses them.
+How a line's time axis is chosen is in ``chart_time.py``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any, Literal
+
+from .chart_time import time_axis
 
 Role = Literal["time", "number", "category", "other"]
 Spec = dict[str, Any]
@@ -42,24 +44,12 @@ DATA_NAME = "result"
 POINTS = 2_000  # the most marks a line or a scatter draws
 BARS = 20  # the most categories a bar chart draws, besides "other"
 OTHER = "other"
+SERIES = 10  # the most numbers a line chart draws against one time
 
 NUMBER_TYPES = frozenset({"int2", "int4", "int8", "float4", "float8", "numeric", "oid"})
 TIME_TYPES = frozenset({"date", "timestamp", "timestamptz"})
 NOT_CHARTED = frozenset(
     {"json", "jsonb", "bytea", "interval", "time", "timetz", "money", "tsvector", "xml"}
-)
-
-# Coarser and coarser units for a line with too many instants: Vega-Lite's name, the
-# words for the subtitle, and about how many seconds one step is. The finest unit that
-# brings the line under POINTS is taken.
-_UNITS = (
-    ("utcyearmonthdatehoursminutes", "minute", 60),
-    ("utcyearmonthdatehours", "hour", 3_600),
-    ("utcyearmonthdate", "day", 86_400),
-    ("utcyearweek", "week", 7 * 86_400),
-    ("utcyearmonth", "month", 30 * 86_400),
-    ("utcyearquarter", "quarter", 91 * 86_400),
-    ("utcyear", "year", 365 * 86_400),
 )
 
 
@@ -82,7 +72,7 @@ def kinds_for(roles: Sequence[Role], row_count: int) -> tuple[str, ...]:
         return ()
     if row_count == 1 and list(roles) == ["number"]:
         return ("number", "table")
-    if times == 1 and numbers == len(roles) - 1 and numbers >= 1:
+    if times == 1 and numbers == len(roles) - 1 and 1 <= numbers <= SERIES:
         return ("line", "bar", "table")
     if len(roles) == 2 and numbers == 1 and roles.count("category") == 1:
         return ("bar", "line", "table")
@@ -103,7 +93,7 @@ def suggest(
     values as execute returns them). ``kind`` asks for one of the shape's other charts."""
     row_count = len(columns[0]) if columns else 0
     kinds = kinds_for(list(roles), row_count)
-    if not kinds or len(set(names)) != len(names) or "" in names:
+    if not kinds or not _nameable(names):
         return None  # no chart for this shape, or columns a chart cannot name apart
     chosen = kind or kinds[0]
     if chosen not in kinds or chosen == "table":
@@ -150,7 +140,7 @@ def records(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[st
 def _number(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]]) -> Spec:
     value = names[0]
     return {
-        "title": {"text": value},
+        "title": {"text": _label(value)},
         "transform": [_as_number(value)],
         "mark": {"type": "text", "fontSize": 56, "fontWeight": "bold", "align": "center"},
         "encoding": {
@@ -167,8 +157,10 @@ def _line(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]])
     time = names[roles.index("time")]
     values = [name for name, role in zip(names, roles, strict=True) if role == "number"]
     instants = {value for value in columns[roles.index("time")] if isinstance(value, str)}
-    unit, notes, y_aggregate = _time_unit(instants)
+    unit, notes, y_aggregate, sampled = time_axis(instants, POINTS // len(values))
     transform: list[dict[str, Any]] = [_as_time(time), *map(_as_number, values)]
+    if sampled:
+        transform.insert(0, {"sample": POINTS // len(values)})
     series, y_name = None, values[0]
     if len(values) > 1:
         # Names of our own, unlikely to be a column's (a window's rank, below, too).
@@ -188,7 +180,7 @@ def _line(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]])
         encoding["tooltip"].insert(1, {"field": series, "type": "nominal", "title": "series"})
     mark = {"type": "line", "point": len(instants) <= 100}
     return {
-        "title": {"text": f"{', '.join(values)} by {time}"},
+        "title": {"text": _label(f"{', '.join(values)} by {time}")},
         "transform": transform,
         "mark": mark,
         "encoding": encoding,
@@ -219,7 +211,7 @@ def _bar(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any]]) 
         notes.append(f"the {BARS} largest of {distinct:,}; the other {distinct - BARS:,} summed")
     tooltip = [_channel(category, "nominal"), _channel(value, "quantitative", format=",")]
     return {
-        "title": {"text": f"{value} by {category}"},
+        "title": {"text": _label(f"{value} by {category}")},
         "transform": transform,
         "mark": {"type": "bar"},
         "encoding": {
@@ -240,7 +232,7 @@ def _scatter(names: list[str], roles: list[Role], columns: Sequence[Sequence[Any
         transform.append({"sample": POINTS})
         notes.append(f"{POINTS:,} of {len(columns[0]):,} rows, sampled at random")
     return {
-        "title": {"text": f"{y} against {x}"},
+        "title": {"text": _label(f"{y} against {x}")},
         "transform": transform,
         "mark": {"type": "point", "filled": True, "opacity": 0.7},
         "encoding": {
@@ -279,15 +271,32 @@ _BUILDERS = {"number": _number, "line": _line_of_anything, "bar": _bar, "scatter
 # Pieces --------------------------------------------------------------------------------
 
 
+# Names every JavaScript object has already: Vega keys plain objects by field name,
+# and a column named like one of these breaks it.
+_TAKEN = frozenset(
+    {
+        "__proto__", "constructor", "hasOwnProperty", "isPrototypeOf",
+        "propertyIsEnumerable", "toLocaleString", "toString", "valueOf",
+        "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+    }
+)  # fmt: skip
+
+
+def _nameable(names: Sequence[str]) -> bool:
+    """Names a chart can tell apart and Vega can use: distinct, not empty, not taken."""
+    return len(set(names)) == len(names) and all(name and name not in _TAKEN for name in names)
+
+
 def _field(name: str) -> str:
     """A column name as a Vega-Lite field: dots, brackets and quotes would mean a path."""
     return re.sub(r"""([.\[\]\\'"])""", r"\\\1", name)
 
 
 def _label(name: str) -> str:
-    """A column name as a title: line breaks and control characters as spaces, which a
-    tooltip's generated expression could not hold."""
-    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", name)
+    """A column name as a title. Vega-Lite writes titles into expressions it generates
+    (tooltips, descriptions) escaping quotes but not backslashes or line breaks: those
+    become a look-alike and spaces."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", name).replace("\\", "\u2216")
 
 
 def _channel(name: str, kind: str, **more: Any) -> dict[str, Any]:
@@ -331,46 +340,6 @@ def _top(category: str, value: str) -> list[dict[str, Any]]:
         },
         {"aggregate": total, "groupby": [_field(category)]},
     ]
-
-
-def _parsed(texts: Iterable[str]) -> list[datetime]:
-    """ISO dates and times as UTC (those without an offset taken to be UTC)."""
-    parsed = []
-    for text in texts:
-        try:
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            continue  # infinity, or a year past 9999: PostgreSQL's, not Python's
-        parsed.append(instant.replace(tzinfo=None) - (instant.utcoffset() or timedelta()))
-    return parsed
-
-
-def _time_unit(instants: set[str]) -> tuple[str | None, list[str], str | None]:
-    """The unit of the x axis, notes for the subtitle, and y's aggregate: none when the
-    instants fit, else the finest unit that brings them under POINTS, with the mean."""
-    if len(instants) <= POINTS:
-        return _natural_unit(_parsed(instants)), [], None
-    dated = sorted(text for text in instants if text[:1].isdigit())  # not 'infinity'
-    ends = _parsed(dated[:: max(len(dated) - 1, 1)])  # ISO text sorts as time does
-    span = (max(ends) - min(ends)).total_seconds() if ends else 0
-    for unit, words, seconds in _UNITS:
-        if span / seconds < POINTS or unit == "utcyear":
-            return unit, [f"{len(instants):,} instants averaged per {words}"], "mean"
-    raise AssertionError("unreachable")
-
-
-def _natural_unit(instants: list[datetime]) -> str | None:
-    """The unit the data is already in (every value a month's first day: months), so
-    that the axis and tooltips say "Mar 2024" instead of a midnight."""
-    if not instants:
-        return None
-    if any(instant.time() != instant.time().min for instant in instants):
-        return None
-    if all(instant.day == 1 for instant in instants):
-        if all(instant.month == 1 for instant in instants):
-            return "utcyear"
-        return "utcyearmonth"
-    return "utcyearmonthdate"
 
 
 def _hashable(value: Any) -> Any:

@@ -4,6 +4,7 @@ share validation, requestId rules and behaviour."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ class Service:
     )
     write_clock: WriteClock = field(default_factory=lambda: WriteClock(0))
     streams: StreamLimit = field(default_factory=lambda: StreamLimit(0, 0))
+    # Reading a kept result parses all of its rows (up to QUART_APP_MAX_RESULT_BYTES of
+    # JSON) and holds a history connection meanwhile: a few at a time, so that many
+    # requests for big results wait here instead of taking every history connection.
+    result_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # What ``build`` started, closed in the reverse order by ``close``.
     resources: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from quart_app.charts import BARS, POINTS, records, role_of, suggest
+from quart_app.charts import BARS, POINTS, SERIES, records, role_of, suggest
 
 ROOT = Path(__file__).parents[1]
 VENDOR = ROOT / "quart_app" / "static" / "vendor" / "vega"
@@ -106,9 +106,42 @@ def test_two_numbers_per_month_are_two_lines_even_named_like_the_fold() -> None:
         "</script><img src=x onerror=alert(1)>",
         "a\u2028b",
         "line\nbreak",
+        "a\\",
+        "\\",
+        'x\\""]);alert(2);//',
+        "prototype",
     ],
 )
 def test_any_column_name_is_a_field_and_nothing_else(name: str) -> None:
     other = "n" if name != "n" else "m"
     bars = drawn({name: ("text", ["x", "y"]), other: ("int4", [1, 2])})["rect"]
     assert sorted(bar[name] for bar in bars) == ["x", "y"]
+
+
+@pytest.mark.parametrize("name", ["constructor", "__proto__", "toString", "valueOf"])
+def test_a_name_every_javascript_object_has_gets_no_chart(name: str) -> None:
+    assert suggest([name, "n"], ["category", "number"], [["x"], [1]]) is None
+    assert suggest(["c", name], ["category", "number"], [["x"], [1]]) is None
+
+
+def test_more_numbers_than_a_line_can_show_get_no_chart() -> None:
+    months = ["2024-01-01"]
+    columns = [months, *([1] for _ in range(SERIES + 1))]
+    names = ["month", *(f"n{index}" for index in range(SERIES + 1))]
+    assert suggest(names, ["time", *["number"] * (SERIES + 1)], columns) is None
+    assert suggest(names[:-1], ["time", *["number"] * SERIES], columns[:-1]) is not None
+
+
+def test_several_numbers_share_the_points_of_one_line() -> None:
+    hours = [
+        f"2024-{1 + h // 672:02d}-{1 + h // 24 % 28:02d}T{h % 24:02d}:00:00" for h in range(3000)
+    ]
+    columns = {"at": ("timestamp", hours), **{f"n{i}": ("int4", [i] * 3000) for i in range(5)}}
+    points = drawn(columns)["line"]
+    assert len(points) == 5 * 125, "five lines of a point a day"
+
+
+def test_years_past_what_even_a_year_a_point_allows_are_a_sample() -> None:
+    years = [f"{year:04d}-01-01" for year in range(1, 12_001)]  # some past 9999
+    points = drawn({"t": ("date", years), "v": ("int4", list(range(12_000)))})["line"]
+    assert 1 < len(points) <= POINTS

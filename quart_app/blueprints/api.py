@@ -6,6 +6,7 @@ quart-schema; its validation errors answer as every other ``invalid_request`` do
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -160,7 +161,9 @@ async def job_events(request_id: str) -> EventList:
 async def job_result(request_id: str) -> ExecuteResult:
     """What execute returned, kept with the job."""
     _check_request_id(request_id)
-    return await current_service().jobs.result(request_id)
+    service = current_service()
+    async with service.result_reads:
+        return await service.jobs.result(request_id)
 
 
 @blueprint.get("/jobs/<request_id>/chart")
@@ -172,19 +175,25 @@ async def job_chart(request_id: str, query_args: ChartQuery) -> Any:
     """The result's chart, as a Vega-Lite spec without data (404 when its shape has none);
     its data is the job's result, ``/api/jobs/{requestId}/result``."""
     _check_request_id(request_id)
-    result = await current_service().jobs.result(request_id)
-    names = [column.name for column in result.columns]
-    roles = [charts.role_of(column.type) for column in result.columns]
-    spec = charts.for_result(
-        names,
-        [column.type for column in result.columns],
-        result.rows,
-        kind=query_args.kind,
-        truncated=result.truncated,
-    )
+    service = current_service()
+    async with service.result_reads:
+        result = await service.jobs.result(request_id)
+        kind = query_args.kind
+        if kind is None or (result.chart and result.chart["usermeta"]["kind"] == kind):
+            spec = result.chart  # as the result was given it
+        else:  # looks at every row: in a thread, so that the loop serves others meanwhile
+            spec = await asyncio.to_thread(
+                charts.for_result,
+                [column.name for column in result.columns],
+                [column.type for column in result.columns],
+                result.rows,
+                kind=kind,
+                truncated=result.truncated,
+            )
     if spec is None:
+        roles = [charts.role_of(column.type) for column in result.columns]
         offered = [kind for kind in charts.kinds_for(roles, result.rowCount) if kind != "table"]
-        asked = f"no {query_args.kind} chart" if query_args.kind else "no chart"
+        asked = f"no {kind} chart" if kind else "no chart"
         raise NotFound(
             f"{asked} for job {request_id!r}: "
             + (f"its result offers {', '.join(offered)}" if offered else "its shape has none"),
