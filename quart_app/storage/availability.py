@@ -24,8 +24,14 @@ async def bounded(pool: asyncpg.Pool, timeout: float) -> AsyncIterator[asyncpg.C
     asyncpg then waits for the rollback and the reset, on the same silent
     socket, for as long as TCP allows. Terminating the connection ends every
     wait on it at once.
+
+    ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` runs the acquire
+    as a task of its own, and when the caller is cancelled just as a connection comes
+    it returns the connection and drops the cancellation. The caller then runs on,
+    cancelled by nobody again: an SSE stream whose client had left stayed open.
     """
-    held = await asyncio.wait_for(pool.acquire(), timeout)
+    async with asyncio.timeout(timeout):
+        held = await pool.acquire()
     expired = False
 
     def expire() -> None:

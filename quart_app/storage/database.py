@@ -206,7 +206,10 @@ class Database:
         self._running[client] = running + 1
         try:
             try:
-                connection = await asyncio.wait_for(self.pool.acquire(), timeout)
+                # Not wait_for, which can drop a cancel that comes with the
+                # connection (storage/availability.py, ``bounded``).
+                async with asyncio.timeout(timeout):
+                    connection = await self.pool.acquire()
             except TimeoutError:
                 raise Busy(
                     f"every database connection stayed in use for {timeout * 1000:.0f} ms "
