@@ -25,6 +25,9 @@ from .progress import ProgressWidget
 # JupyterLab's renderer draws SVG when asked (marks a test or a screen reader can
 # find), and the action menu links to an online editor: left out.
 EMBED_OPTIONS = {"renderer": "svg", "actions": False}
+# A chart output keeps the frame's rows in the notebook: past this many, none is shown
+# by itself (``chart(df)`` still draws one when asked).
+SHOWN_ROWS = 20_000
 
 
 class Chart:
@@ -110,7 +113,7 @@ def _jsonable(value: Any) -> Any:
 def show_under(panel: ProgressWidget, frame: pd.DataFrame) -> None:
     """Show ``frame``'s chart under ``panel`` when the service suggested one, and let the
     panel's buttons switch it (they ask the kernel, which draws the other kind)."""
-    if not frame.attrs.get("chart"):
+    if not frame.attrs.get("chart") or len(frame) > SHOWN_ROWS:
         return
     try:
         drawn = chart(frame)
