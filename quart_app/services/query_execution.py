@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ TOPIC: Final = "query-execution"
 _RECEIVED, _VALIDATING, _PLANNING, _EXECUTING, _FETCH_END = 0, 5, 10, 20, 95
 _FIRST_BATCH = 100
 _SLOW_BATCH = 0.2  # seconds
+_ROWS_CHARTED_IN_LOOP = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +109,17 @@ class _Execution(StageReporter):
         except DATABASE_ERRORS as error:
             raise database_error(error, timeout_ms=self.request.timeout_ms) from None
         truncated = rows.truncated_reason is not None
-        chart = charts.for_result(
+        chart_of = functools.partial(
+            charts.for_result,
             [column.name for column in rows.columns],
             [column.type for column in rows.columns],
             rows.rows,
             truncated=truncated,
         )
+        # A chart looks at every row (about 1 s for a million): a big result's in a
+        # thread, so that the loop goes on serving every stream meanwhile.
+        big = len(rows.rows) > _ROWS_CHARTED_IN_LOOP
+        chart = await asyncio.to_thread(chart_of) if big else chart_of()
         # Built from values already typed: validating would copy every row once more.
         return ExecuteResult.model_construct(
             requestId=request_id,
