@@ -139,13 +139,15 @@ def assert_paced(arrivals: list[float], events: int) -> None:
 
     ``arrivals`` are the arrival times of the events (SSE) or messages (STOMP: one write is
     split into messages of at most 64 KiB). Those of one write come within milliseconds of
-    each other; a gap starts the next write. How many ticks the burst spans depends on how
+    each other, unless the client itself stalls while reading them (a loaded machine: one
+    CI run saw a write split by a stall of over 0.1 s); a gap of over 0.3 s, well under the
+    window, starts the next write. How many ticks the burst spans depends on how
     fast the machine publishes it (every event is stored first), so this asserts the spacing
     and the batching, not a count of writes. The clock is shared, and arrival times carry the
     client's own jitter: half a window tells a paced write from one sent at once.
     """
     writes = [arrivals[0]] + [
-        later for earlier, later in itertools.pairwise(arrivals) if later - earlier > 0.1
+        later for earlier, later in itertools.pairwise(arrivals) if later - earlier > 0.3
     ]
     assert len(writes) >= 2, "a burst of this size cannot fit in the first write"
     spacing = [later - earlier for earlier, later in itertools.pairwise(writes)]
