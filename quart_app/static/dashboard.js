@@ -127,8 +127,8 @@ async function refreshJobs() {
     badge.dataset.status = job.status;
     badge.textContent = job.status;
     status.append(badge);
-    cell(row, `${job.durationMs} ms`);
-    cell(row, job.rowCount);
+    cell(row, `${job.durationMs.toLocaleString("en-US")} ms`);
+    cell(row, job.rowCount?.toLocaleString("en-US"));
     cell(row, job.question || job.sql, "text").title = text(job.question || job.sql);
   }
 }
@@ -156,6 +156,7 @@ function follow(requestId, sql) {
   for (const id of ["#current-sql", "#current-interpretation", "#current-outcome"]) $(id).textContent = "";
   setProgress(0);
   setState("running", "");
+  Object.assign($("#cancel-button"), { hidden: false, disabled: false, textContent: "Cancel" });
   if (sql === undefined) showJobSql(requestId);
   else $("#current-sql").textContent = sql;
   source.addEventListener("status", (message) => {
@@ -197,6 +198,7 @@ function setProgress(progress) {
 // Ends the request on the page: success, error or cancelled, with what to say.
 function finish(status, outcome) {
   clearTimeout(followed?.quiet);
+  $("#cancel-button").hidden = true;
   setState(status, "");
   if (status !== "success") setProgress(100); // the whole bar in the colour of the outcome
   $("#current-outcome").textContent = outcome;
@@ -358,7 +360,17 @@ async function submit(event) {
   finish("error", refusal);
 }
 
+// Cancel stops the statement in the database; the `cancelled` event then ends the
+// request on the page as any other outcome does.
+async function cancelFollowed() {
+  const button = $("#cancel-button");
+  Object.assign(button, { disabled: true, textContent: "Cancelling…" });
+  const response = await api(`/api/jobs/${encodeURIComponent(followed.requestId)}/cancel`, { method: "POST" });
+  if (!response.ok) button.hidden = true; // finished meanwhile (409) or gone (404)
+}
+
 $("#request-form").addEventListener("submit", submit);
+$("#cancel-button").addEventListener("click", cancelFollowed);
 watchTopics();
 refreshJobs();
 const previous = sessionStorage.getItem(FOLLOWED);

@@ -7,10 +7,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from tests.servers import ServerProcess
+from tests.widget.notebooks import until_no_sleeps
 
 pytestmark = [
     pytest.mark.browser,
@@ -187,6 +189,21 @@ async def test_a_failing_sql_is_shown_in_red_with_its_message(
     assert await bar.evaluate("bar => bar.style.width") == "100%"
     assert await outcome.evaluate("outcome => getComputedStyle(outcome).color") == bad
     assert await page.text_content("#current-sql") == sql
+
+
+async def test_the_cancel_button_stops_the_statement(
+    page: Any, server: ServerProcess, db: asyncpg.Connection
+) -> None:
+    sql = "SELECT pg_sleep(30), 'cancel-button'"
+    assert await page.locator("#cancel-button").is_hidden()
+    await page.fill("#request-text", sql)
+    await page.click("#sql-button")
+    await page.wait_for_selector("#current-stages li[data-stage=executing]", timeout=10_000)
+    await page.click("#cancel-button")
+    await page.wait_for_selector("#current-status[data-status=cancelled]", timeout=5_000)
+    assert await page.locator("#cancel-button").is_hidden()
+    assert "cancelled by request" in (await page.text_content("#current-outcome") or "")
+    await until_no_sleeps(db, sql)  # the database stopped it, not only the page
 
 
 async def test_a_cancelled_request_is_shown_as_such(page: Any, server: ServerProcess) -> None:
