@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .chart_time import time_axis
 
@@ -108,20 +108,27 @@ def suggest(
     return {"$schema": SCHEMA, "data": {"name": DATA_NAME}, **spec}
 
 
+class Column(Protocol):
+    """A result's column as execute describes it: its name and PostgreSQL type."""
+
+    name: str
+    type: str
+
+
 def for_result(
-    names: Sequence[str],
-    types: Sequence[str],
+    columns: Sequence[Column],
     rows: Sequence[Sequence[Any]],
     *,
     kind: str | None = None,
     truncated: bool = False,
 ) -> dict[str, Any] | None:
-    """The chart for execute's result: its columns' names and PostgreSQL types, its rows."""
-    roles = [role_of(type_name) for type_name in types]
+    """The chart for execute's result: its columns and its rows."""
+    roles = [role_of(column.type) for column in columns]
     if not kinds_for(roles, len(rows)):
         return None  # the common case, decided without looking at a row
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-    return suggest(names, roles, columns, kind=kind, truncated=truncated)
+    names = [column.name for column in columns]
+    values: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    return suggest(names, roles, values, kind=kind, truncated=truncated)
 
 
 def with_data(spec: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

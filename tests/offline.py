@@ -24,3 +24,12 @@ async def offline_context(browser: Any, **options: Any) -> tuple[Any, list[str]]
 
     await context.route("**/*", only_loopback)
     return context, refused
+
+
+def page_errors(page: Any) -> list[str]:
+    """What ``page`` shows a user as an error from now on: uncaught exceptions, and the
+    console's errors (a failed request, say); empty while all is well."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors

@@ -184,8 +184,7 @@ async def job_chart(request_id: str, query_args: ChartQuery) -> Any:
         else:  # looks at every row: in a thread, so that the loop serves others meanwhile
             spec = await asyncio.to_thread(
                 charts.for_result,
-                [column.name for column in result.columns],
-                [column.type for column in result.columns],
+                result.columns,
                 result.rows,
                 kind=kind,
                 truncated=result.truncated,

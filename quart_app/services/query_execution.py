@@ -110,11 +110,7 @@ class _Execution(StageReporter):
             raise database_error(error, timeout_ms=self.request.timeout_ms) from None
         truncated = rows.truncated_reason is not None
         chart_of = functools.partial(
-            charts.for_result,
-            [column.name for column in rows.columns],
-            [column.type for column in rows.columns],
-            rows.rows,
-            truncated=truncated,
+            charts.for_result, rows.columns, rows.rows, truncated=truncated
         )
         # A chart looks at every row (about 1 s for a million): a big result's in a
         # thread, so that the loop goes on serving every stream meanwhile.

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.offline import page_errors
 from tests.servers import ServerProcess
 from tests.widget.notebooks import until_no_sleeps
 
@@ -24,10 +25,7 @@ pytestmark = [
 async def fixture_page(chromium: Any, server: ServerProcess) -> AsyncIterator[Any]:
     context = await chromium.new_context()
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # What the browser's console shows a user as an error: a failed request, say
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = page_errors(page)
     await page.goto(f"{server.url}/")
     yield page
     await context.close()

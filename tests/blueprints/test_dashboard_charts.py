@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.offline import offline_context
+from tests.offline import offline_context, page_errors
 from tests.servers import ServerProcess
 
 pytestmark = [
@@ -29,9 +29,7 @@ BARS = ".result-chart svg .mark-rect path"
 async def fixture_page(chromium: Any, server: ServerProcess) -> AsyncIterator[Any]:
     context, refused = await offline_context(chromium, viewport={"width": 1280, "height": 900})
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = page_errors(page)
     await page.goto(f"{server.url}/")
     yield page
     await context.close()
